@@ -1,0 +1,89 @@
+/**
+ * The warehouse: a @clickhouse/client client over HTTP to CLICKHOUSE_URL, or the embedded
+ * ClickHouse engine (chdb) in `$CALLHOUSE_DATA_DIR/warehouse` when no URL is set.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { CallhouseError } from './errors.js';
+import { redactUrl } from './redact.js';
+
+export interface WarehouseOptions {
+  url?: string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+  database: string;
+  dataDir: string;
+}
+
+export interface Warehouse {
+  client: ClickHouseClient;
+  database: string;
+  embedded: boolean;
+  /** Where it is, without secrets. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+const embeddedOpen = new Map<string, Warehouse>();
+
+export async function openWarehouse(opts: WarehouseOptions): Promise<Warehouse> {
+  if (opts.url) {
+    const client = createClient({
+      url: opts.url,
+      username: opts.user ?? 'default',
+      password: opts.password ?? '',
+      request_timeout: 60_000,
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    });
+    return {
+      client,
+      database: opts.database,
+      embedded: false,
+      describe: redactUrl(opts.url.replace(/\/\/[^@/]*@/, '//')),
+      close: () => client.close(),
+    };
+  }
+  const path = resolve(opts.dataDir, 'warehouse');
+  // chdb holds one data directory per process: share one client for it.
+  const existing = embeddedOpen.get(path);
+  if (existing) return existing;
+  mkdirSync(path, { recursive: true });
+  let createChdbConnection: (o: { path: string }) => unknown;
+  try {
+    ({ createChdbConnection } = (await import('chdb/connection')) as {
+      createChdbConnection: (o: { path: string }) => unknown;
+    });
+  } catch (e) {
+    throw new CallhouseError('WAREHOUSE_UNAVAILABLE', `the embedded warehouse (chdb) could not load: ${(e as Error).message}`);
+  }
+  const client = createClient({
+    connection: createChdbConnection({ path }),
+  } as unknown as Parameters<typeof createClient>[0]);
+  const wh: Warehouse = {
+    client,
+    database: opts.database,
+    embedded: true,
+    describe: `embedded ClickHouse in ${path}`,
+    close: async () => {
+      embeddedOpen.delete(path);
+      await client.close();
+    },
+  };
+  embeddedOpen.set(path, wh);
+  return wh;
+}
+
+/** Runs a query and returns its rows as objects (numbers as the engine gives them). */
+export async function queryRows<T = Record<string, unknown>>(
+  wh: Warehouse,
+  query: string,
+  params?: Record<string, unknown>,
+): Promise<T[]> {
+  const rs = await wh.client.query({
+    query,
+    format: 'JSONEachRow',
+    ...(params ? { query_params: params } : {}),
+  });
+  return (await rs.json()) as T[];
+}

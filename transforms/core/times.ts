@@ -1,0 +1,145 @@
+import { DateTime } from 'luxon';
+import { CallhouseError } from '../../runtime/errors.js';
+
+/** ClickHouse's DateTime64(3) text form. */
+export const CH_FORMAT = 'yyyy-MM-dd HH:mm:ss.SSS';
+
+export interface Instant {
+  utc: DateTime;
+}
+
+export function toChUtc(dt: DateTime): string {
+  return dt.toUTC().toFormat(CH_FORMAT);
+}
+
+/** The same instant as wall-clock time in `zone`. */
+export function toChLocal(dt: DateTime, zone: string): string {
+  return dt.setZone(zone).toFormat(CH_FORMAT);
+}
+
+export function nowCh(): string {
+  return toChUtc(DateTime.utc());
+}
+
+/** The Yeastar P-Series display formats, named as the PBX names them. */
+export const DISPLAY_FORMATS = {
+  'MM/DD/YYYY': 'MM/dd/yyyy',
+  'DD/MM/YYYY': 'dd/MM/yyyy',
+  'YYYY/MM/DD': 'yyyy/MM/dd',
+  'YYYY-MM-DD': 'yyyy-MM-dd',
+} as const;
+export type DisplayFormat = keyof typeof DISPLAY_FORMATS;
+export const DISPLAY_FORMAT_NAMES = Object.keys(DISPLAY_FORMATS) as DisplayFormat[];
+
+export interface ParseTimeOptions {
+  /** IANA zone of local times that carry no offset. */
+  zone: string;
+  /** Date order for slash-separated dates; without it, YYYY/MM/DD is tried, then MM/DD/YYYY. */
+  displayFormat?: DisplayFormat;
+  field?: string;
+}
+
+/**
+ * An instant from any vendor form: epoch seconds or milliseconds (number or numeric string),
+ * ISO 8601 with or without offset (without: local time in `zone`), `YYYY-MM-DD HH:MM:SS`, and the
+ * P-Series display formats in 24-hour or 12-hour clocks.
+ *
+ * Local times in a daylight-saving gap (which never happened on the wall clock) are moved forward
+ * by the gap, as the PBX clock itself would have; in an overlap the earlier instant is taken.
+ */
+export function parseTime(value: unknown, opts: ParseTimeOptions): DateTime {
+  const field = opts.field ?? 'time';
+  if (typeof value === 'number') return fromEpoch(value, field);
+  if (typeof value !== 'string') throw invalid(field, value);
+  const s = value.trim();
+  if (/^\d{9,13}(\.\d+)?$/.test(s)) return fromEpoch(Number(s), field);
+
+  if (/^\d{4}-\d{2}-\d{2}T/.test(s)) {
+    const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(s);
+    const dt = hasZone
+      ? DateTime.fromISO(s, { setZone: true })
+      : localFromParts(DateTime.fromISO(s, { zone: 'UTC' }), opts.zone);
+    if (dt.isValid) return dt.toUTC();
+    throw invalid(field, value);
+  }
+
+  const formats = candidateFormats(s, opts.displayFormat);
+  for (const f of formats) {
+    const naive = DateTime.fromFormat(s, f, { zone: 'UTC', locale: 'en-US' });
+    if (naive.isValid) return localFromParts(naive, opts.zone).toUTC();
+  }
+  throw invalid(field, value);
+}
+
+function candidateFormats(s: string, display: DisplayFormat | undefined): string[] {
+  const times = ['HH:mm:ss', 'H:mm:ss', 'hh:mm:ss a', 'h:mm:ss a', 'HH:mm', 'hh:mm a', 'h:mm a'];
+  const dates: string[] = [];
+  if (/^\d{4}-\d{2}-\d{2}/.test(s)) dates.push('yyyy-MM-dd');
+  else if (/^\d{4}\/\d{1,2}\/\d{1,2}/.test(s)) dates.push('yyyy/MM/dd', 'yyyy/M/d');
+  else if (/^\d{1,2}\/\d{1,2}\/\d{4}/.test(s)) {
+    if (display === 'DD/MM/YYYY') dates.push('dd/MM/yyyy', 'd/M/yyyy');
+    else dates.push('MM/dd/yyyy', 'M/d/yyyy');
+  }
+  const out: string[] = [];
+  for (const d of dates) {
+    for (const t of times) out.push(`${d} ${t}`);
+    out.push(d);
+  }
+  return out;
+}
+
+/**
+ * Interprets the wall-clock fields of `naive` (parsed as if UTC) as local time in `zone`.
+ * Luxon moves a time in a spring-forward gap forward by the gap; in an autumn overlap it picks the
+ * earlier offset. Both are deliberate: the PBX wrote the wall clock, and the earlier reading is the
+ * one that happened first.
+ */
+function localFromParts(naive: DateTime, zone: string): DateTime {
+  const local = DateTime.fromObject(
+    {
+      year: naive.year,
+      month: naive.month,
+      day: naive.day,
+      hour: naive.hour,
+      minute: naive.minute,
+      second: naive.second,
+      millisecond: naive.millisecond,
+    },
+    { zone },
+  );
+  if (!local.isValid) {
+    throw new CallhouseError('CONFIG_INVALID', `unknown time zone ${JSON.stringify(zone)}`);
+  }
+  return local;
+}
+
+function fromEpoch(n: number, field: string): DateTime {
+  if (!Number.isFinite(n) || n <= 0) throw invalid(field, n);
+  // Seconds until the year 5138; anything larger is milliseconds.
+  const ms = n >= 1e11 ? n : n * 1000;
+  const dt = DateTime.fromMillis(Math.round(ms), { zone: 'UTC' });
+  if (!dt.isValid || dt.year < 1990 || dt.year > 2200) throw invalid(field, n);
+  return dt;
+}
+
+/** Formats an instant for a vendor request in a P-Series display format, 12- or 24-hour. */
+export function formatDisplay(
+  dt: DateTime,
+  zone: string,
+  display: DisplayFormat,
+  clock: '12' | '24',
+): string {
+  const time = clock === '12' ? 'hh:mm:ss a' : 'HH:mm:ss';
+  return dt.setZone(zone).toFormat(`${DISPLAY_FORMATS[display]} ${time}`, { locale: 'en-US' });
+}
+
+export function isValidZone(zone: string): boolean {
+  return DateTime.local().setZone(zone).isValid;
+}
+
+function invalid(field: string, value: unknown): CallhouseError {
+  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 64)) : String(value);
+  return new CallhouseError('INVALID_VALUE', `${field}: not a time: ${shown}`, {
+    details: { field },
+  });
+}
