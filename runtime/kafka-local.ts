@@ -135,7 +135,7 @@ export async function startLocalKafka(opts: StartOptions): Promise<LocalKafka> {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  writeFileSync(stateFile, JSON.stringify({ pid: child.pid, brokers, controllerPort } satisfies BrokerFile));
+  writeFileSync(stateFile, JSON.stringify({ pid: child.pid ?? 0, brokers, controllerPort } satisfies BrokerFile));
   log(`local Kafka ${kafkaVersion()} broker started at ${brokers} (data in ${dataPath})`);
 
   const onExit = (): void => {

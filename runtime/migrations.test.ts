@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from './migrations.js';
-import { queryRows } from './warehouse.js';
+import { insertRows, queryRows } from './warehouse.js';
 import { openTestWarehouse } from '../test/helpers/warehouse.js';
 
 describe('migrations on the real engine', () => {
@@ -15,18 +15,14 @@ describe('migrations on the real engine', () => {
     expect(second.applied).toEqual([]);
     expect(second.skipped).toEqual(first.applied);
 
-    await wh.client.insert({
-      table: `${wh.database}.calls`,
-      format: 'JSONEachRow',
-      values: [
+    await insertRows(wh, 'calls', [
         { tenant: 't', source: 'voicenter', connector_id: 'c', call_id: 'a', parent_call_id: '', leg: 0,
           started_at: '2024-06-10 09:04:58.000', started_local: '2024-06-10 12:04:58.000', answered_at: null, ended_at: null,
           direction: 'inbound', caller: '', callee: '', caller_e164: '', callee_e164: '', caller_ext: '', callee_ext: '',
           trunk: '', did: '', queue: '', agent: '', disposition: 'answered', vendor_status: 'ANSWER', vendor_type: '',
           ring_seconds: 1, talk_seconds: 2, total_seconds: 3, queue_wait_seconds: null, cost: '1.5', currency: 'ILS',
           recording: '', ingested_at: '2024-06-10 09:05:00.000' },
-      ],
-    });
+    ]);
     const rows = await queryRows<{ n: number | string; cost: string }>(
       wh,
       `SELECT count() AS n, toString(any(cost)) AS cost FROM ${wh.database}.calls FINAL`,

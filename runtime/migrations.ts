@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CallhouseError } from './errors.js';
-import { queryRows, type Warehouse } from './warehouse.js';
+import { insertRows, queryRows, type Warehouse } from './warehouse.js';
 
 export const SQL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'sql');
 
@@ -67,11 +67,7 @@ export async function migrate(wh: Warehouse, opts: MigrateOptions = {}): Promise
     const text = readFileSync(join(SQL_DIR, file), 'utf8');
     for (const stmt of splitStatements(render(text, db))) await run(stmt);
     const checksum = createHash('sha256').update(text).digest('hex').slice(0, 16);
-    await wh.client.insert({
-      table: `${db}.schema_migrations`,
-      values: [{ version, name: file, checksum }],
-      format: 'JSONEachRow',
-    });
+    await insertRows(wh, 'schema_migrations', [{ version, name: file, checksum }], `migration-${version}-${checksum}`);
     result.applied.push(file);
   }
   if (opts.rawRetentionDays !== undefined) {

@@ -87,3 +87,49 @@ export async function queryRows<T = Record<string, unknown>>(
   });
   return (await rs.json()) as T[];
 }
+
+/**
+ * Inserts rows, always with a deduplication token: a retry of the same insert (same token) is
+ * applied once. The embedded engine applies settings to its session, so an insert without its own
+ * token would inherit the previous one and be dropped: every insert goes through here.
+ */
+export async function insertRows(
+  wh: Warehouse,
+  table: string,
+  rows: Record<string, unknown>[],
+  token: string = `${Date.now()}-${Math.random().toString(36).slice(2)}`,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await wh.client.insert({
+    table: `${wh.database}.${table}`,
+    values: rows,
+    format: 'JSONEachRow',
+    clickhouse_settings: {
+      insert_deduplicate: 1,
+      insert_deduplication_token: token,
+      date_time_input_format: 'best_effort',
+    },
+  });
+}
+
+const sqlClients = new WeakMap<Warehouse, ClickHouseClient>();
+
+/** A client whose current database is the warehouse's, for analysts' unqualified table names. */
+export async function analystClient(wh: Warehouse, opts: WarehouseOptions): Promise<ClickHouseClient> {
+  if (wh.embedded) {
+    await wh.client.command({ query: `USE ${wh.database}` });
+    return wh.client;
+  }
+  let c = sqlClients.get(wh);
+  if (!c) {
+    c = createClient({
+      url: opts.url,
+      username: opts.user ?? 'default',
+      password: opts.password ?? '',
+      database: wh.database,
+      request_timeout: 120_000,
+    });
+    sqlClients.set(wh, c);
+  }
+  return c;
+}

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS {{db}}.calls
 )
 ENGINE = ReplacingMergeTree(ingested_at)
 PARTITION BY toYYYYMM(started_at)
-ORDER BY (tenant, connector_id, call_id, leg);
+ORDER BY (tenant, connector_id, call_id, leg)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE TABLE IF NOT EXISTS {{db}}.call_events
 (
@@ -61,7 +62,8 @@ CREATE TABLE IF NOT EXISTS {{db}}.call_events
 )
 ENGINE = ReplacingMergeTree(ingested_at)
 PARTITION BY toYYYYMM(event_at)
-ORDER BY (tenant, connector_id, call_id, event_key);
+ORDER BY (tenant, connector_id, call_id, event_key)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE TABLE IF NOT EXISTS {{db}}.report_rows
 (
@@ -76,7 +78,8 @@ CREATE TABLE IF NOT EXISTS {{db}}.report_rows
 )
 ENGINE = ReplacingMergeTree(ingested_at)
 PARTITION BY toYYYYMM(period_start)
-ORDER BY (tenant, connector_id, report_type, period_start, period_end, row_number);
+ORDER BY (tenant, connector_id, report_type, period_start, period_end, row_number)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE TABLE IF NOT EXISTS {{db}}.billing_summary
 (
@@ -95,7 +98,8 @@ CREATE TABLE IF NOT EXISTS {{db}}.billing_summary
     ingested_at         DateTime64(3, 'UTC')
 )
 ENGINE = ReplacingMergeTree(ingested_at)
-ORDER BY (tenant, connector_id, month, company, device_id);
+ORDER BY (tenant, connector_id, month, company, device_id)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Dead letters: one row per failed input; a replay writes the same id again with replayed = 1.
 CREATE TABLE IF NOT EXISTS {{db}}.dead_letter_log
@@ -110,12 +114,14 @@ CREATE TABLE IF NOT EXISTS {{db}}.dead_letter_log
     payload         String CODEC(ZSTD(3)),
     origin_topic    String,
     origin_key      String,
+    origin_headers  String DEFAULT '',
     replayed        UInt8 DEFAULT 0,
     version         DateTime64(3, 'UTC')
 )
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(at)
-ORDER BY (id);
+ORDER BY (id)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 -- What connectors received, unchanged, for audit and replay; kept for a configurable time.
 CREATE TABLE IF NOT EXISTS {{db}}.raw_payloads
@@ -132,4 +138,5 @@ CREATE TABLE IF NOT EXISTS {{db}}.raw_payloads
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMMDD(received_at)
 ORDER BY (connector_id, id)
-TTL toDateTime(received_at) + INTERVAL 90 DAY;
+TTL toDateTime(received_at) + INTERVAL 90 DAY
+SETTINGS non_replicated_deduplication_window = 10000;

@@ -7,7 +7,7 @@ import { isValidZone } from '../../transforms/core/times.js';
 
 export const zoneSchema = z
   .string()
-  .refine(isValidZone, (v) => ({ message: `unknown time zone ${JSON.stringify(v)}` }));
+  .refine(isValidZone, { error: (issue) => `unknown time zone ${JSON.stringify(issue.input)}` });
 
 export const countrySchema = z
   .string()

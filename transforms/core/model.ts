@@ -149,6 +149,8 @@ export const DeadLetterSchema = z.object({
   origin_topic: z.string(),
   /** Kafka key of the original message, for replay. */
   origin_key: z.string(),
+  /** Kafka headers of the original message (JSON), for replay. */
+  origin_headers: z.string().optional(),
 });
 export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 

@@ -1,0 +1,269 @@
+/** The `callhouse` command line. Exit codes: 0 success, 1 failure, 2 bad usage or configuration. */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { CONNECTORS, connectorSpec } from '../connectors/registry.js';
+import { loadConfig, type Config } from './config.js';
+import { CursorStore } from './cursors.js';
+import { CallhouseError, asCallhouseError } from './errors.js';
+import { Bus, topicNames } from './kafka.js';
+import { createLogger } from './logging.js';
+import { Metrics } from './metrics.js';
+import { migrate } from './migrations.js';
+import { redactText } from './redact.js';
+import { backfill } from './roles/poll.js';
+import { ROLES, connectKafka, startService, topicSpecs, warehouseHolder, warehouseOptions, type Role } from './service.js';
+import { readOnlyQuery, type SqlResult } from './sql.js';
+import { StatusBoard } from './status.js';
+import { analystClient, openWarehouse } from './warehouse.js';
+import { formatRows } from './cli/output.js';
+import { transformInput } from './cli/transform.js';
+import { dlqQuery, replayDeadLetters, type DeadLetterRow } from './cli/dlq.js';
+import { statusTable } from './cli/status.js';
+import { progressReporter } from './cli/progress.js';
+
+const program = new Command();
+program
+  .name('callhouse')
+  .description('Call data of business phone systems, streamed through Kafka into one ClickHouse warehouse.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+const configOption = new Option('--config <file>', 'configuration file (default: callhouse.yaml or $CALLHOUSE_CONFIG)');
+
+function config(opts: { config?: string }): Config {
+  return loadConfig({ file: opts.config });
+}
+
+program
+  .command('start')
+  .description('run the pipeline (all roles, or one role per process)')
+  .addOption(configOption)
+  .addOption(new Option('--role <role>', 'which role to run').choices(ROLES).default('all'))
+  .action(async (opts: { config?: string; role: Role }) => {
+    const cfg = config(opts);
+    const logger = createLogger(cfg.env.logLevel);
+    const service = await startService(cfg, opts.role, logger);
+    logger.info({ role: opts.role, connectors: cfg.connectors.map((c) => c.id) }, 'callhouse started');
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string): void => {
+        logger.info(`${signal}: shutting down`);
+        void service.stop().then(resolve, (e) => {
+          logger.error(`shutdown failed: ${(e as Error).message}`);
+          resolve();
+        });
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+  });
+
+program
+  .command('migrate')
+  .description('apply the sql/ migrations to the warehouse (idempotent)')
+  .addOption(configOption)
+  .action(async (opts: { config?: string }) => {
+    const cfg = config(opts);
+    if (!cfg.env.clickhouseUrl && warehouseHolder(cfg.env.dataDir)) {
+      throw new CallhouseError('USAGE', 'the embedded warehouse is held by a running callhouse, which has already migrated it');
+    }
+    const wh = await openWarehouse(warehouseOptions(cfg));
+    const r = await migrate(wh, { rawRetentionDays: cfg.warehouse.raw_retention_days });
+    console.log(`migrations applied: ${r.applied.length ? r.applied.join(', ') : 'none (up to date)'}; views: ${r.views.length}`);
+    await wh.close();
+  });
+
+program
+  .command('backfill')
+  .description('read a polling connector over a past window, once (idempotent, resumable)')
+  .argument('<connector-id>')
+  .requiredOption('--from <iso>', 'start of the window (ISO 8601)')
+  .requiredOption('--to <iso>', 'end of the window (ISO 8601, exclusive)')
+  .addOption(configOption)
+  .action(async (id: string, opts: { from: string; to: string; config?: string }) => {
+    const cfg = config(opts);
+    const c = cfg.connectors.find((x) => x.id === id);
+    if (!c) throw new CallhouseError('USAGE', `no connector with id ${JSON.stringify(id)} in the configuration`);
+    if (!connectorSpec(c.type)?.poll) throw new CallhouseError('USAGE', `connector ${id} (${c.type}) does not poll; nothing to backfill`);
+    const from = new Date(opts.from);
+    const to = new Date(opts.to);
+    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to) {
+      throw new CallhouseError('USAGE', '--from and --to must be ISO 8601 times with --from before --to');
+    }
+    const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+    const kafka = await connectKafka(cfg, logger);
+    const bus = new Bus({ brokers: kafka.brokers, clientId: `${cfg.kafka.client_id}-backfill`, logger });
+    const topics = topicNames(cfg.env.topicPrefix);
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort(new Error('interrupted')));
+    try {
+      await bus.ensureTopics(topicSpecs(cfg, topics));
+      const status = new StatusBoard();
+      status.register(c.id, c.type, c.tenant, 'poll', true);
+      const report = progressReporter(`${id}`);
+      const r = await backfill(c, { from, to }, { bus, topics, cursors: new CursorStore(bus, topics), logger, metrics: new Metrics({ defaults: false }), status }, report.update, abort.signal);
+      report.done();
+      console.log(`backfill ${id}: ${r.records} records over ${r.days} day(s)${r.resumedFrom ? `, resumed from ${r.resumedFrom}` : ''}`);
+    } finally {
+      await bus.close();
+      await kafka.local?.stop();
+    }
+  });
+
+program
+  .command('transform')
+  .description('print the canonical records a vendor payload becomes (JSON lines), touching no Kafka and no warehouse')
+  .argument('<type>', `connector type: ${CONNECTORS.map((c) => c.type).join(', ')}`)
+  .argument('[file]', 'payload file (default: stdin)')
+  .option('--timezone <zone>', 'IANA time zone of local times in the payload')
+  .option('--country <cc>', 'default country for phone numbers')
+  .option('--display-format <fmt>', 'Yeastar P-Series date display format (MM/DD/YYYY, DD/MM/YYYY, YYYY/MM/DD)')
+  .option('--meta <key=value...>', 'context of a polled payload, e.g. report_type=extcallstatistics')
+  .action((type: string, file: string | undefined, opts: { timezone?: string; country?: string; displayFormat?: string; meta?: string[] }) => {
+    if (!connectorSpec(type)) throw new CallhouseError('USAGE', `unknown type ${JSON.stringify(type)}: expected one of ${CONNECTORS.map((c) => c.type).join(', ')}`);
+    const input = readFileSync(file ?? 0);
+    const meta = Object.fromEntries((opts.meta ?? []).map((kv) => [kv.split('=')[0]!, kv.split('=').slice(1).join('=')]));
+    try {
+      const records = transformInput(type, input, { ...opts, meta }, (m) => process.stderr.write(`warning: ${m}\n`));
+      for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
+    } catch (e) {
+      const err = asCallhouseError(e);
+      if (err.code === 'USAGE' || err.code === 'CONFIG_INVALID') throw err;
+      throw new CallhouseError(err.code, `dead letter (${err.code}): ${err.message}`);
+    }
+  });
+
+async function runSql(cfg: Config, query: string): Promise<SqlResult> {
+  const holder = cfg.env.clickhouseUrl ? undefined : warehouseHolder(cfg.env.dataDir);
+  if (holder) {
+    const res = await fetch(`${holder.adminUrl}/sql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await res.json()) as SqlResult & { error?: string };
+    if (!res.ok) throw new CallhouseError('USAGE', body.error ?? `HTTP ${res.status}`);
+    return body;
+  }
+  const wh = await openWarehouse(warehouseOptions(cfg));
+  try {
+    return await readOnlyQuery(await analystClient(wh, warehouseOptions(cfg)), query);
+  } finally {
+    await wh.close();
+  }
+}
+
+program
+  .command('sql')
+  .description('run a read-only query on the warehouse')
+  .argument('<query>')
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+  .addOption(configOption)
+  .action(async (query: string, opts: { format: 'table' | 'csv' | 'json'; config?: string }) => {
+    const cfg = config(opts);
+    const r = await runSql(cfg, query);
+    console.log(formatRows(r.columns, r.rows, opts.format));
+  });
+
+const dlq = program.command('dlq').description('inspect and replay dead letters');
+dlq
+  .command('list')
+  .description('list dead letters not yet replayed, newest first')
+  .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 50)
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+  .addOption(configOption)
+  .action(async (opts: { limit: number; format: 'table' | 'csv' | 'json'; config?: string }) => {
+    const cfg = config(opts);
+    const r = await runSql(cfg, dlqQuery({ limit: opts.limit, database: cfg.env.clickhouseDatabase }));
+    console.log(formatRows(r.columns, r.rows, opts.format));
+  });
+dlq
+  .command('replay')
+  .description('put dead letters back through the pipeline after a fix')
+  .option('--since <iso>', 'only dead letters at or after this time')
+  .option('--connector <id>', 'only this connector')
+  .addOption(configOption)
+  .action(async (opts: { since?: string; connector?: string; config?: string }) => {
+    const cfg = config(opts);
+    const r = await runSql(cfg, dlqQuery({ ...opts, database: cfg.env.clickhouseDatabase, withPayload: true }));
+    const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+    const kafka = await connectKafka(cfg, logger);
+    const bus = new Bus({ brokers: kafka.brokers, clientId: `${cfg.kafka.client_id}-replay`, logger });
+    try {
+      const n = await replayDeadLetters(bus, topicNames(cfg.env.topicPrefix), r.rows as unknown as DeadLetterRow[]);
+      console.log(`replayed ${n} dead letter(s)`);
+    } finally {
+      await bus.close();
+      await kafka.local?.stop();
+    }
+  });
+
+program
+  .command('status')
+  .description('per connector: state, last success, cursor, errors, Kafka lag, dead letters')
+  .option('--json', 'print JSON')
+  .addOption(configOption)
+  .action(async (opts: { json?: boolean; config?: string }) => {
+    const cfg = config(opts);
+    const res = await fetch(`http://127.0.0.1:${cfg.env.adminPort}/status`).catch(() => undefined);
+    if (!res?.ok) throw new CallhouseError('USAGE', `no callhouse is running with its admin listener on 127.0.0.1:${cfg.env.adminPort} (start it with \`callhouse start\`)`);
+    const body = (await res.json()) as Parameters<typeof statusTable>[0];
+    console.log(opts.json ? JSON.stringify(body, null, 2) : statusTable(body));
+  });
+
+program
+  .command('simulate')
+  .description('serve a simulator of a vendor API, for trying callhouse without a PBX')
+  .argument('<type>', `connector type: ${CONNECTORS.map((c) => c.type).join(', ')}`)
+  .option('--port <n>', 'port to listen on', (v) => Number.parseInt(v, 10), 0)
+  .action(async (type: string, opts: { port: number }) => {
+    if (!connectorSpec(type)) throw new CallhouseError('USAGE', `unknown type ${JSON.stringify(type)}`);
+    const mod = (await import(`../simulators/${type}/index.js`)) as {
+      startSimulator(o: { port?: number }): Promise<{ url: string; close(): Promise<void> }>;
+    };
+    const sim = await mod.startSimulator({ port: opts.port });
+    console.log(`${type} simulator listening on ${sim.url}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => void sim.close().then(resolve));
+      process.once('SIGTERM', () => void sim.close().then(resolve));
+    });
+  });
+
+program
+  .command('demo')
+  .description('the whole pipeline on embedded defaults with simulators of all four vendors, then a KPI summary')
+  .option('--duration <d>', 'how long simulated calls flow, e.g. 60s or 2m', '60s')
+  .action(async (opts: { duration: string }) => {
+    const { runDemo } = await import('./demo.js');
+    await runDemo({ duration: opts.duration });
+  });
+
+program
+  .command('config-docs')
+  .description('print the configuration reference (Markdown) generated from the schemas')
+  .action(async () => {
+    const { configReference } = await import('./config-docs.js');
+    console.log(configReference());
+  });
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return 0;
+      return 2;
+    }
+    const err = asCallhouseError(e);
+    process.stderr.write(`callhouse: ${redactText(err.message)}\n`);
+    return err.code === 'CONFIG_INVALID' || err.code === 'USAGE' ? 2 : 1;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;
+if (process.argv[2] !== 'start' && process.argv[2] !== 'simulate') {
+  // Kafka and warehouse clients may keep timers alive after a one-shot command.
+  setTimeout(() => process.exit(code), 50).unref();
+}

@@ -1,0 +1,114 @@
+/**
+ * How records travel on the topics. `raw.<type>` carries the received bytes unchanged as the
+ * message value, with the receipt's context in headers; the normalised topics carry one JSON
+ * canonical record per message, keyed by its identity.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RawPayload } from '../connectors/core/contract.js';
+import type { BaseConnectorConfig } from '../connectors/core/config.js';
+import type { BillingRow, CallEvent, CallRecord, DeadLetter, ReportRow } from '../transforms/core/model.js';
+import { nowCh } from '../transforms/core/times.js';
+import type { InMessage, OutMessage } from './kafka.js';
+
+export interface RawReceipt {
+  id: string;
+  connector_id: string;
+  type: string;
+  tenant: string;
+  received_at: string;
+  content_type: string;
+  meta: Record<string, string>;
+  key: string;
+  body: Buffer;
+}
+
+const H = {
+  id: 'callhouse-id',
+  connector: 'callhouse-connector',
+  type: 'callhouse-type',
+  tenant: 'callhouse-tenant',
+  receivedAt: 'callhouse-received-at',
+  contentType: 'content-type',
+  meta: 'callhouse-meta',
+  kind: 'callhouse-kind',
+  replayOf: 'callhouse-replay-of',
+} as const;
+
+export function encodeRaw(p: RawPayload, config: BaseConnectorConfig, receivedAt = nowCh(), id: string = randomUUID()): OutMessage {
+  return {
+    key: p.key || null,
+    value: p.body,
+    headers: {
+      [H.id]: id,
+      [H.connector]: config.id,
+      [H.type]: config.type,
+      [H.tenant]: config.tenant,
+      [H.receivedAt]: receivedAt,
+      [H.contentType]: p.content_type,
+      [H.meta]: JSON.stringify(p.meta ?? {}),
+    },
+  };
+}
+
+export function decodeRaw(m: InMessage): RawReceipt {
+  const h = m.headers;
+  let meta: Record<string, string> = {};
+  try {
+    meta = JSON.parse(h[H.meta] ?? '{}') as Record<string, string>;
+  } catch {
+    meta = {};
+  }
+  return {
+    id: h[H.id] || `${m.topic}:${m.partition}:${m.offset}`,
+    connector_id: h[H.connector] ?? '',
+    type: h[H.type] ?? '',
+    tenant: h[H.tenant] ?? '',
+    received_at: h[H.receivedAt] ?? nowCh(),
+    content_type: h[H.contentType] ?? 'application/octet-stream',
+    meta,
+    key: m.key ?? '',
+    body: m.value,
+  };
+}
+
+export type NormalisedKind = 'call' | 'event' | 'report' | 'billing';
+
+export function encodeCall(r: CallRecord): OutMessage {
+  return { key: `${r.tenant}|${r.connector_id}|${r.call_id}|${r.leg}`, value: JSON.stringify(r) };
+}
+export function encodeEvent(r: CallEvent): OutMessage {
+  return { key: `${r.tenant}|${r.connector_id}|${r.call_id}`, value: JSON.stringify(r) };
+}
+export function encodeReportRow(r: ReportRow): OutMessage {
+  return {
+    key: `${r.tenant}|${r.connector_id}|${r.report_type}|${r.period_start}`,
+    value: JSON.stringify(r),
+    headers: { [H.kind]: 'report' },
+  };
+}
+export function encodeBilling(r: BillingRow): OutMessage {
+  return {
+    key: `${r.tenant}|${r.connector_id}|${r.month}|${r.company}`,
+    value: JSON.stringify(r),
+    headers: { [H.kind]: 'billing' },
+  };
+}
+export function kindOf(m: InMessage): string {
+  return m.headers[H.kind] ?? '';
+}
+
+export function encodeDeadLetter(d: DeadLetter): OutMessage {
+  return { key: d.connector_id || null, value: JSON.stringify(d) };
+}
+
+/** The bytes as text for a dead letter: UTF-8 when valid, else base64 with a prefix. */
+export function payloadText(body: Buffer): string {
+  const text = body.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(body) ? text : `base64:${body.toString('base64')}`;
+}
+
+export function payloadBytes(text: string): Buffer {
+  return text.startsWith('base64:') ? Buffer.from(text.slice(7), 'base64') : Buffer.from(text, 'utf8');
+}
+
+export const HEADERS = H;

@@ -1,0 +1,331 @@
+/**
+ * The one module that knows the Kafka client (kafkajs), so the client can be swapped. Producers
+ * are idempotent and wait for all in-sync replicas; consumers never auto-commit: callers commit
+ * a batch's offsets only once its output is durable.
+ */
+import { Kafka, logLevel, type Admin, type Consumer, type Producer, type ITopicConfig, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+import { CallhouseError } from './errors.js';
+
+export interface OutMessage {
+  key?: string | null;
+  value: Buffer | string;
+  headers?: Record<string, string>;
+}
+
+export interface InMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+  timestamp: string;
+}
+
+export interface Batch {
+  topic: string;
+  partition: number;
+  messages: InMessage[];
+  firstOffset: string;
+  lastOffset: string;
+  /** Keeps the group membership alive during long work (warehouse retries). */
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  config?: Record<string, string>;
+}
+
+export interface ConsumerHandle {
+  stop(): Promise<void>;
+  /** Messages behind the end of each subscribed topic (summed over partitions). */
+  lag(): Promise<Record<string, number>>;
+}
+
+export interface BusOptions {
+  brokers: string[];
+  clientId: string;
+  logger?: Logger;
+}
+
+export class Bus {
+  private readonly kafka: Kafka;
+  private producer: Producer | undefined;
+  private producerConnecting: Promise<Producer> | undefined;
+  private adminClient: Admin | undefined;
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(private readonly opts: BusOptions) {
+    const log = opts.logger;
+    this.kafka = new Kafka({
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      connectionTimeout: 5000,
+      requestTimeout: 30000,
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry: LogEntry) => {
+        if (!log) return;
+        const { message, ...rest } = entry.log;
+        const level = entry.level === logLevel.ERROR ? 'warn' : 'debug';
+        log[level]({ kafka: entry.namespace, ...rest }, `kafka: ${message}`);
+      },
+    });
+  }
+
+  get brokers(): string[] {
+    return this.opts.brokers;
+  }
+
+  private async admin(): Promise<Admin> {
+    if (!this.adminClient) {
+      const a = this.kafka.admin();
+      await a.connect();
+      this.adminClient = a;
+    }
+    return this.adminClient;
+  }
+
+  /** Creates the topics that do not exist yet. */
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    const admin = await this.admin();
+    const existing = new Set(await admin.listTopics());
+    const missing: ITopicConfig[] = specs
+      .filter((s) => !existing.has(s.name))
+      .map((s) => ({
+        topic: s.name,
+        numPartitions: s.partitions,
+        replicationFactor: -1,
+        configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+      }));
+    if (missing.length === 0) return;
+    try {
+      await admin.createTopics({ topics: missing, waitForLeaders: true });
+    } catch (e) {
+      // Another process may have created them at the same moment.
+      const after = new Set(await admin.listTopics());
+      if (missing.some((t) => !after.has(t.topic))) throw toKafkaError(e);
+    }
+  }
+
+  async listTopics(): Promise<string[]> {
+    return (await this.admin()).listTopics();
+  }
+
+  private async getProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    this.producerConnecting ??= (async () => {
+      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+      await p.connect();
+      this.producer = p;
+      return p;
+    })();
+    try {
+      return await this.producerConnecting;
+    } catch (e) {
+      this.producerConnecting = undefined;
+      throw toKafkaError(e);
+    }
+  }
+
+  /** Sends and waits until every in-sync replica has the messages. */
+  async produce(topic: string, messages: OutMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const p = await this.getProducer();
+    try {
+      await p.send({
+        topic,
+        acks: -1,
+        messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers })),
+      });
+    } catch (e) {
+      throw toKafkaError(e);
+    }
+  }
+
+  /** Sends to several topics in one request. */
+  async produceMany(batches: { topic: string; messages: OutMessage[] }[]): Promise<void> {
+    const nonEmpty = batches.filter((b) => b.messages.length > 0);
+    if (nonEmpty.length === 0) return;
+    const p = await this.getProducer();
+    try {
+      await p.sendBatch({
+        acks: -1,
+        topicMessages: nonEmpty.map((b) => ({
+          topic: b.topic,
+          messages: b.messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers })),
+        })),
+      });
+    } catch (e) {
+      throw toKafkaError(e);
+    }
+  }
+
+  /**
+   * Consumes `topics` as a member of `groupId`. `handle` gets one partition's batch at a time;
+   * its offsets are committed only when it resolves. A throw makes the client re-deliver the batch.
+   */
+  async consume(opts: {
+    groupId: string;
+    topics: string[];
+    fromBeginning?: boolean;
+    maxWaitMs?: number;
+    minBytes?: number;
+    maxBytesPerPartition?: number;
+    partitionsConsumedConcurrently?: number;
+    handle(batch: Batch): Promise<void>;
+  }): Promise<ConsumerHandle> {
+    const consumer = this.kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: opts.maxWaitMs ?? 500,
+      minBytes: opts.minBytes ?? 1,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    this.consumers.add(consumer);
+    await consumer.connect();
+    for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary }) => {
+        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+        const messages: InMessage[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key ? m.key.toString('utf8') : null,
+          value: m.value ?? Buffer.alloc(0),
+          headers: Object.fromEntries(
+            Object.entries(m.headers ?? {}).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v ?? '')]),
+          ),
+          timestamp: m.timestamp,
+        }));
+        await opts.handle({
+          topic: batch.topic,
+          partition: batch.partition,
+          messages,
+          firstOffset: batch.firstOffset() ?? messages[0]!.offset,
+          lastOffset: batch.lastOffset(),
+          heartbeat,
+          isRunning: () => isRunning() && !isStale(),
+        });
+        resolveOffset(batch.lastOffset());
+        await commitOffsetsIfNecessary({
+          topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }] }],
+        });
+      },
+    });
+    const groupId = opts.groupId;
+    return {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+      lag: () => this.lag(groupId, opts.topics),
+    };
+  }
+
+  /** Messages not yet committed by `groupId`, per topic. */
+  async lag(groupId: string, topics: string[]): Promise<Record<string, number>> {
+    const admin = await this.admin();
+    const out: Record<string, number> = {};
+    const committed = await admin.fetchOffsets({ groupId, topics });
+    for (const t of committed) {
+      const ends = await admin.fetchTopicOffsets(t.topic);
+      let lag = 0;
+      for (const p of t.partitions) {
+        const end = ends.find((e) => e.partition === p.partition);
+        if (!end) continue;
+        const high = BigInt(end.high);
+        const low = BigInt(end.low);
+        const done = p.offset === '-1' ? low : BigInt(p.offset);
+        lag += Number(high > done ? high - done : 0n);
+      }
+      out[t.topic] = lag;
+    }
+    return out;
+  }
+
+  /** Reads a whole (compacted) topic from the start to its current end, without a group. */
+  async readAll(topic: string): Promise<InMessage[]> {
+    const admin = await this.admin();
+    const ends = await admin.fetchTopicOffsets(topic);
+    const pending = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
+    const out: InMessage[] = [];
+    if (pending.size === 0) return out;
+    const groupId = `callhouse-reader-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new CallhouseError('KAFKA_UNAVAILABLE', `reading ${topic} timed out`)), 60_000);
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ partition, message }) => {
+              out.push({
+                topic,
+                partition,
+                offset: message.offset,
+                key: message.key ? message.key.toString('utf8') : null,
+                value: message.value ?? Buffer.alloc(0),
+                headers: {},
+                timestamp: message.timestamp,
+              });
+              const end = pending.get(partition);
+              if (end !== undefined && BigInt(message.offset) + 1n >= end) pending.delete(partition);
+              if (pending.size === 0) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect();
+      await (await this.admin()).deleteGroups([groupId]).catch(() => undefined);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.consumers) await c.disconnect().catch(() => undefined);
+    this.consumers.clear();
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+    this.producerConnecting = undefined;
+    await this.adminClient?.disconnect().catch(() => undefined);
+    this.adminClient = undefined;
+  }
+}
+
+export function toKafkaError(e: unknown): CallhouseError {
+  if (e instanceof CallhouseError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new CallhouseError('KAFKA_UNAVAILABLE', `Kafka: ${msg}`, { cause: e, retriable: true });
+}
+
+/** The topic names of the contract, with the configured prefix. */
+export function topicNames(prefix: string) {
+  return {
+    raw: (type: string) => `${prefix}raw.${type}`,
+    calls: `${prefix}calls`,
+    callEvents: `${prefix}call-events`,
+    reportRows: `${prefix}report-rows`,
+    deadLetters: `${prefix}dead-letters`,
+    connectorState: `${prefix}connector-state`,
+  };
+}
+export type TopicNames = ReturnType<typeof topicNames>;

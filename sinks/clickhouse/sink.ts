@@ -1,0 +1,148 @@
+/**
+ * The sink role: consumes the normalised topics (and `raw.*` into the audit table) in batches,
+ * inserts each batch with a deduplication token made of its topic, partition and offsets (so a
+ * retried insert of the same batch is applied once), and commits offsets only after the insert.
+ * An unreachable warehouse pauses the partition and retries with back-off; rows the warehouse
+ * rejects go to dead letters instead of blocking the partition.
+ */
+import type { Logger } from 'pino';
+import { CONNECTORS } from '../../connectors/registry.js';
+import { encodeDeadLetter } from '../../runtime/codec.js';
+import { deadLetter } from '../../runtime/dead-letters.js';
+import type { Batch, Bus, ConsumerHandle, TopicNames } from '../../runtime/kafka.js';
+import type { Metrics } from '../../runtime/metrics.js';
+import { insertRows, type Warehouse } from '../../runtime/warehouse.js';
+import { rowsOf, type TableRows } from './rows.js';
+
+export interface SinkDeps {
+  bus: Bus;
+  topics: TopicNames;
+  warehouse: Warehouse;
+  logger: Logger;
+  metrics: Metrics;
+  batchMs: number;
+  batchRows: number;
+  groupId?: string;
+  /** Also archive raw payloads into raw_payloads (default true). */
+  archiveRaw?: boolean;
+}
+
+/**
+ * A data error: the warehouse refused these rows (they would fail again). Anything else (network,
+ * timeouts, overload, an engine that is down) is an outage: retry, never dead-letter.
+ */
+const DATA_ERROR = /CANNOT_PARSE|TYPE_MISMATCH|INCORRECT_DATA|CANNOT_READ_|ILLEGAL_|VALUE_IS_OUT_OF_RANGE|CANNOT_CONVERT|NO_SUCH_COLUMN|UNKNOWN_IDENTIFIER|CANNOT_INSERT_NULL|TOO_LARGE_STRING|ATTEMPT_TO_READ_AFTER_EOF|INCORRECT_NUMBER_OF_COLUMNS|Cannot parse|Cannot read|Type mismatch|out of range/;
+
+export function isOutage(e: unknown): boolean {
+  const err = e as { message?: string; type?: string } | undefined;
+  const text = `${err?.type ?? ''} ${err?.message ?? String(e)}`;
+  return !DATA_ERROR.test(text);
+}
+
+export async function startSink(deps: SinkDeps): Promise<ConsumerHandle> {
+  const { bus, topics } = deps;
+  const list = [topics.calls, topics.callEvents, topics.reportRows, topics.deadLetters];
+  if (deps.archiveRaw !== false) list.push(...CONNECTORS.map((c) => topics.raw(c.type)));
+  return bus.consume({
+    groupId: deps.groupId ?? 'callhouse-sink',
+    topics: list,
+    maxWaitMs: deps.batchMs,
+    minBytes: 256 * 1024,
+    maxBytesPerPartition: 16 * 1024 * 1024,
+    partitionsConsumedConcurrently: 2,
+    handle: (batch) => sinkBatch(batch, deps),
+  });
+}
+
+export async function sinkBatch(batch: Batch, deps: SinkDeps): Promise<void> {
+  const groups = rowsOf(batch.topic, batch.messages, deps.topics);
+  for (const group of groups) {
+    for (let i = 0; i < group.rows.length; i += deps.batchRows) {
+      const part: TableRows = {
+        table: group.table,
+        rows: group.rows.slice(i, i + deps.batchRows),
+        origins: group.origins.slice(i, i + deps.batchRows),
+      };
+      const first = part.origins[0]!.offset;
+      const last = part.origins[part.origins.length - 1]!.offset;
+      const token = `${batch.topic}:${batch.partition}:${first}-${last}:${part.table}`;
+      await insertWithRetry(part, token, batch, deps);
+    }
+  }
+}
+
+async function insertWithRetry(part: TableRows, token: string, batch: Batch, deps: SinkDeps): Promise<void> {
+  const { logger, metrics } = deps;
+  for (let attempt = 0; ; attempt++) {
+    const t0 = performance.now();
+    try {
+      await insert(part.table, part.rows, token, deps);
+      metrics.sinkBatchSeconds.observe({ table: part.table }, (performance.now() - t0) / 1000);
+      metrics.sinkBatchRows.observe({ table: part.table }, part.rows.length);
+      metrics.sinkRows.inc({ table: part.table }, part.rows.length);
+      return;
+    } catch (e) {
+      metrics.sinkErrors.inc({ table: part.table });
+      if (!isOutage(e)) {
+        await rejectBadRows(part, token, batch, deps, e);
+        return;
+      }
+      if (!batch.isRunning()) throw e;
+      const delay = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+      logger.warn({ table: part.table, attempt, delay_ms: delay }, `warehouse unavailable, retrying: ${(e as Error).message}`);
+      await waitWithHeartbeat(delay, batch);
+    }
+  }
+}
+
+async function insert(table: string, rows: Record<string, unknown>[], token: string, deps: SinkDeps): Promise<void> {
+  await insertRows(deps.warehouse, table, rows, token);
+}
+
+/** Splits a rejected batch until the rows the warehouse refuses are found; those become dead letters. */
+async function rejectBadRows(part: TableRows, token: string, batch: Batch, deps: SinkDeps, error: unknown): Promise<void> {
+  if (part.rows.length === 1) {
+    const m = part.origins[0]!;
+    const d = deadLetter({
+      stage: 'sink',
+      error,
+      connectorId: String(part.rows[0]!.connector_id ?? ''),
+      source: String(part.rows[0]!.source ?? ''),
+      payload: m.value,
+      originTopic: batch.topic,
+      originKey: m.key,
+      originHeaders: m.headers,
+      id: `sink:${batch.topic}:${m.partition}:${m.offset}`,
+    });
+    deps.metrics.deadLettered.inc({ connector: d.connector_id, stage: 'sink' });
+    deps.logger.warn({ table: part.table, offset: m.offset }, `warehouse rejected a row: ${d.error}`);
+    if (batch.topic === deps.topics.deadLetters) {
+      deps.logger.error({ offset: m.offset }, 'a dead letter itself was rejected by the warehouse; it stays on the dead-letters topic');
+      return;
+    }
+    await deps.bus.produce(deps.topics.deadLetters, [encodeDeadLetter(d)]);
+    return;
+  }
+  const mid = Math.ceil(part.rows.length / 2);
+  const halves: [TableRows, string][] = [
+    [{ table: part.table, rows: part.rows.slice(0, mid), origins: part.origins.slice(0, mid) }, `${token}/a`],
+    [{ table: part.table, rows: part.rows.slice(mid), origins: part.origins.slice(mid) }, `${token}/b`],
+  ];
+  for (const [half, t] of halves) {
+    try {
+      await insert(half.table, half.rows, t, deps);
+      deps.metrics.sinkRows.inc({ table: half.table }, half.rows.length);
+    } catch (e) {
+      if (isOutage(e)) return insertWithRetry(half, t, batch, deps);
+      await rejectBadRows(half, t, batch, deps, e);
+    }
+  }
+}
+
+async function waitWithHeartbeat(ms: number, batch: Batch): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, Math.min(1000, end - Date.now())));
+    await batch.heartbeat().catch(() => undefined);
+  }
+}
