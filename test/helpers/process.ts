@@ -1,0 +1,47 @@
+/** callhouse processes for tests that kill and restart them. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { until } from './kafka.js';
+
+export interface Proc {
+  child: ChildProcess;
+  adminUrl: string;
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startProcess(args: string[], env: Record<string, string>, logDir: string, name: string): Promise<Proc> {
+  const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, ['bin/callhouse.js', ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  const adminUrl = `http://127.0.0.1:${env.CALLHOUSE_ADMIN_PORT}`;
+  let dead = false;
+  void exited.then(() => (dead = true));
+  await until(`${name} to answer /healthz`, async () => {
+    if (dead) throw new Error(`${name} exited; see ${join(logDir, `${name}.log`)}`);
+    const r = await fetch(`${adminUrl}/healthz`).catch(() => undefined);
+    return r?.ok;
+  }, 90_000, 250);
+  return {
+    child,
+    adminUrl,
+    exited,
+    kill: async (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function adminSql<T = Record<string, unknown>>(adminUrl: string, query: string): Promise<T[]> {
+  const r = await fetch(`${adminUrl}/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const body = (await r.json()) as { rows: T[]; error?: string };
+  if (!r.ok) throw new Error(body.error ?? `HTTP ${r.status}`);
+  return body.rows;
+}
