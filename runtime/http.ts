@@ -77,7 +77,7 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) {
       return reply.code(413).send({ error: 'body too large' });
     }
-    deps.logger.warn({ code: e.code }, `ingest request failed: ${e.message}`);
+    deps.logger.warn({ error_code: e.code }, `ingest request failed: ${e.message}`);
     return reply.code(e.statusCode && e.statusCode < 500 ? e.statusCode : 500).send({ error: 'request failed' });
   });
 

@@ -71,7 +71,9 @@ export class Bus {
       logCreator: () => (entry: LogEntry) => {
         if (!log) return;
         const { message, ...rest } = entry.log;
-        const level = entry.level === logLevel.ERROR ? 'warn' : 'debug';
+        // The client logs every transient broker answer (a coordinator still loading, a leader
+        // moving) as an error and retries it; callhouse reports the failures that remain itself.
+        const level = entry.level === logLevel.ERROR && !/coordinator|leader|rebalanc/i.test(message) ? 'warn' : 'debug';
         log[level]({ kafka: entry.namespace, ...rest }, `kafka: ${message}`);
       },
     });

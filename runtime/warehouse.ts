@@ -25,7 +25,8 @@ export interface Warehouse {
   close(): Promise<void>;
 }
 
-const embeddedOpen = new Map<string, Warehouse>();
+/** chdb holds one data directory per process: one shared client per path, closed with its last user. */
+const embeddedOpen = new Map<string, { wh: Warehouse; users: number }>();
 
 export async function openWarehouse(opts: WarehouseOptions): Promise<Warehouse> {
   if (opts.url) {
@@ -45,9 +46,11 @@ export async function openWarehouse(opts: WarehouseOptions): Promise<Warehouse> 
     };
   }
   const path = resolve(opts.dataDir, 'warehouse');
-  // chdb holds one data directory per process: share one client for it.
   const existing = embeddedOpen.get(path);
-  if (existing) return existing;
+  if (existing) {
+    existing.users += 1;
+    return withDatabase(existing, opts.database);
+  }
   mkdirSync(path, { recursive: true });
   let createChdbConnection: (o: { path: string }) => unknown;
   try {
@@ -60,18 +63,25 @@ export async function openWarehouse(opts: WarehouseOptions): Promise<Warehouse> 
   const client = createClient({
     connection: createChdbConnection({ path }),
   } as unknown as Parameters<typeof createClient>[0]);
-  const wh: Warehouse = {
+  const entry = { wh: undefined as unknown as Warehouse, users: 1 };
+  entry.wh = {
     client,
     database: opts.database,
     embedded: true,
     describe: `embedded ClickHouse in ${path}`,
     close: async () => {
+      entry.users -= 1;
+      if (entry.users > 0) return;
       embeddedOpen.delete(path);
       await client.close();
     },
   };
-  embeddedOpen.set(path, wh);
-  return wh;
+  embeddedOpen.set(path, entry);
+  return entry.wh;
+}
+
+function withDatabase(entry: { wh: Warehouse }, database: string): Warehouse {
+  return { ...entry.wh, database };
 }
 
 /** Runs a query and returns its rows as objects (numbers as the engine gives them). */

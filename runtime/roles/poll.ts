@@ -132,7 +132,7 @@ export class Poller {
       this.deps.metrics.failed.inc({ connector: config.id, type: config.type, code: err.code });
       if (stop) this.deps.metrics.connectorUp.set({ connector: config.id, type: config.type }, 0);
       logger[stop ? 'error' : 'warn'](
-        { connector: config.id, code: err.code },
+        { connector: config.id, error_code: err.code },
         stop ? `connector stopped: ${message}` : `poll failed, will retry on schedule: ${message}`,
       );
     }

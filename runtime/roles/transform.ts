@@ -108,7 +108,7 @@ export async function startTransform(deps: TransformDeps): Promise<ConsumerHandl
             id: `transform:${receipt.id}`,
           });
           metrics.deadLettered.inc({ connector: config.id, stage: 'transform' });
-          logger.warn({ connector: config.id, code: d.error_code, offset: m.offset }, `dead letter: ${d.error}`);
+          logger.warn({ connector: config.id, error_code: d.error_code, offset: m.offset }, `dead letter: ${d.error}`);
           dead.push(encodeDeadLetter(d));
         }
       }
