@@ -241,9 +241,12 @@ program
 program
   .command('config-docs')
   .description('print the configuration reference (Markdown) generated from the schemas')
-  .action(async () => {
-    const { configReference } = await import('./config-docs.js');
-    console.log(configReference());
+  .option('--write <file>', 'rewrite the reference between its markers in this Markdown file (README.md)')
+  .action(async (opts: { write?: string }) => {
+    const { configReference, withReference } = await import('./config-docs.js');
+    if (!opts.write) return void console.log(configReference());
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    writeFileSync(opts.write, withReference(readFileSync(opts.write, 'utf8')));
   });
 
 export async function main(argv: string[]): Promise<number> {
