@@ -79,3 +79,11 @@ describe('configuration', () => {
     expect(() => loadConfig({ file: bad, env })).toThrow(/bad\.yaml: not valid YAML/);
   });
 });
+
+describe('callhouse.example.yaml', () => {
+  it('is a valid configuration with one connector of every type', () => {
+    const env2 = { ...env, YEASTAR_TOKEN: 'example-token-1', IPCORTEX_API_KEY: 'k'.repeat(12), YEASTAR_P_WEBHOOK_TOKEN: 'example-token-2', YEASTAR_P_CLIENT_ID: 'id', YEASTAR_P_CLIENT_SECRET: 'secret-1', VOICENTER_CODE: 'code-1234', VOICENTER_NOTIFY_TOKEN: 'example-token-3' } as NodeJS.ProcessEnv;
+    const c = loadConfig({ file: 'callhouse.example.yaml', env: env2 });
+    expect(c.connectors.map((x) => x.type).sort()).toEqual(['ipcortex', 'voicenter', 'yeastar-p', 'yeastar-s']);
+  });
+});
