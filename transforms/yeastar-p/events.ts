@@ -1,0 +1,231 @@
+/**
+ * P-Series event reports → canonical records.
+ * - 30012 Call End Details: one `calls` row (leg 0) and a `cdr` event.
+ * - 30039 Call End Timeline: one `calls` row per leg (leg ≥ 1, parent_call_id = the call's uid).
+ * - 30011 call state, 30016 inbound invitation, 30017 DTMF, 30027 report ready, and anything
+ *   else: a call event (nothing is dropped).
+ * The call's id is its `uid` where the PBX sends one (Cloud, and every 30039 leg and CDR record
+ * carry it), else `call_id`: so the call row and its legs join on the same id.
+ */
+import type { DateTime } from 'luxon';
+import { CallhouseError } from '../../runtime/errors.js';
+import type { NormaliseContext } from '../../connectors/core/contract.js';
+import { buildCall, buildEvent, digest } from '../core/records.js';
+import { emptyNormalised, type EventType, type Normalised } from '../core/model.js';
+import { parseDuration, parseOptionalDuration } from '../core/durations.js';
+import { dispositionFromTalk, dispositionOf, directionOf } from '../core/dispositions.js';
+import { phoneParts } from '../core/phones.js';
+import { parseTime, type DisplayFormat } from '../core/times.js';
+import { isObject, stableJson, text, type PEvent } from './event-body.js';
+
+interface EventConfig {
+  timezone?: string | undefined;
+  country?: string | undefined;
+  display_format?: string | undefined;
+}
+
+export function normaliseEvent(ev: PEvent, ctx: NormaliseContext): Normalised {
+  switch (ev.type) {
+    case 30012:
+      return callEndDetails(ev, ctx);
+    case 30039:
+      return callEndTimeline(ev, ctx);
+    default:
+      return liveEvent(ev, ctx);
+  }
+}
+
+function timeOf(value: unknown, field: string, ctx: NormaliseContext): DateTime {
+  const cfg = ctx.config as EventConfig & typeof ctx.config;
+  if (text(value) === '') throw new CallhouseError('INVALID_VALUE', `${field}: missing`);
+  return parseTime(text(value), {
+    zone: cfg.timezone ?? 'UTC',
+    displayFormat: cfg.display_format as DisplayFormat | undefined,
+    field,
+  });
+}
+
+function country(ctx: NormaliseContext): string | undefined {
+  return (ctx.config as EventConfig & typeof ctx.config).country;
+}
+
+function callEndDetails(ev: PEvent, ctx: NormaliseContext): Normalised {
+  const m = ev.msg;
+  const callId = text(m.uid) || text(m.call_id);
+  if (!callId) throw new CallhouseError('INVALID_VALUE', '30012: no call_id or uid');
+  const started = timeOf(m.time_start, 'time_start', ctx);
+  const total = parseDuration(m.call_duration, 'call_duration');
+  const talk = parseDuration(m.talk_duration, 'talk_duration');
+  const ring = Math.max(0, total - talk);
+  const status = text(m.status);
+  const disposition = status ? dispositionOf(status) : dispositionFromTalk(talk);
+  const type = text(m.type);
+  const direction = directionOf(type);
+  const from = text(m.call_from);
+  const to = text(m.call_to);
+  const caller = phoneParts(from, country(ctx));
+  const callee = phoneParts(to, country(ctx));
+  const src = text(m.src_trunk_name);
+  const dst = text(m.dst_trunk_name);
+  const trunk = direction === 'outbound' ? dst || src : src || dst;
+  // agent_ring_time is the wait from entering a queue to an agent answering; 0 on calls that met
+  // no queue, so 0 says nothing and stays null.
+  const wait = parseOptionalDuration(m.agent_ring_time, 'agent_ring_time', null);
+  const ended = started.plus({ seconds: total });
+
+  const out = emptyNormalised();
+  out.calls.push(
+    buildCall(ctx, {
+      call_id: callId,
+      started,
+      answered: talk > 0 || disposition === 'answered' ? started.plus({ seconds: ring }) : null,
+      ended,
+      direction,
+      caller: from,
+      callee: to,
+      caller_e164: caller.e164,
+      callee_e164: callee.e164,
+      caller_ext: caller.ext,
+      callee_ext: callee.ext,
+      trunk,
+      did: text(m.did_number),
+      disposition,
+      vendor_status: status,
+      vendor_type: type,
+      ring_seconds: ring,
+      talk_seconds: talk,
+      total_seconds: total,
+      queue_wait_seconds: wait !== null && wait > 0 ? wait : null,
+      recording: text(m.recording),
+    }),
+  );
+  out.events.push(
+    buildEvent(ctx, {
+      call_id: callId,
+      event_at: ended,
+      event_type: 'cdr',
+      vendor_action: '30012',
+      parties: [from, to].filter((p) => p !== ''),
+      from,
+      to,
+      trunk,
+      info: status,
+      // The same CDR, sent with msg as a string or as an object, is one event.
+      event_key: digest(`yeastar-p:30012:${callId}`),
+    }),
+  );
+  return out;
+}
+
+function callEndTimeline(ev: PEvent, ctx: NormaliseContext): Normalised {
+  const m = ev.msg;
+  const uid = text(m.uid);
+  if (!uid) throw new CallhouseError('INVALID_VALUE', '30039: no uid');
+  const legText = text(m.leg);
+  if (!/^\d{1,6}$/.test(legText)) throw new CallhouseError('INVALID_VALUE', `30039: leg: not a number: ${legText}`);
+  const leg = Math.min(255, Math.max(1, Number(legText)));
+  const started = timeOf(m.time_start, 'time_start', ctx);
+  const total = parseDuration(m.call_duration, 'call_duration');
+  const talk = parseDuration(m.talk_duration, 'talk_duration');
+  const ring = parseOptionalDuration(m.ring_duration, 'ring_duration', Math.max(0, total - talk));
+  const status = text(m.status);
+  const disposition = status ? dispositionOf(status) : dispositionFromTalk(talk);
+  const type = text(m.call_type);
+  const direction = directionOf(type);
+  const from = text(m.call_from);
+  const to = text(m.call_to);
+  const caller = phoneParts(from, country(ctx));
+  const callee = phoneParts(to, country(ctx));
+  const src = text(m.src_trunk);
+  const dst = text(m.dst_trunk);
+
+  const out = emptyNormalised();
+  out.calls.push(
+    buildCall(ctx, {
+      call_id: text(m.cdr_id) || `${uid}-${leg}`,
+      parent_call_id: uid,
+      leg,
+      started,
+      answered: talk > 0 ? started.plus({ seconds: ring }) : null,
+      ended: started.plus({ seconds: total }),
+      direction,
+      caller: from,
+      callee: to,
+      caller_e164: caller.e164,
+      callee_e164: callee.e164,
+      caller_ext: caller.ext,
+      callee_ext: callee.ext,
+      trunk: direction === 'outbound' ? dst || src : src || dst,
+      did: text(m.did_number),
+      disposition,
+      vendor_status: status,
+      vendor_type: type,
+      ring_seconds: ring,
+      talk_seconds: talk,
+      total_seconds: total,
+    }),
+  );
+  return out;
+}
+
+const LIVE_TYPES: Record<number, EventType> = { 30011: 'other', 30016: 'invite', 30017: 'dtmf', 30027: 'other' };
+
+interface Party {
+  number: string;
+  from: string;
+  to: string;
+  trunk: string;
+  status: string;
+}
+
+/** members: [{extension|inbound|outbound: {...}}] (older firmware: `ext`). */
+function partiesOf(members: unknown): Party[] {
+  if (!Array.isArray(members)) return [];
+  const out: Party[] = [];
+  for (const m of members) {
+    if (!isObject(m)) continue;
+    for (const kind of ['extension', 'ext', 'inbound', 'outbound']) {
+      const p = m[kind];
+      if (!isObject(p)) continue;
+      const from = text(p.from);
+      const to = text(p.to);
+      out.push({
+        number: text(p.number) || from || to,
+        from,
+        to,
+        trunk: text(p.trunk_name) || text(p.trunkname) || text(p.trunk),
+        status: text(p.member_status) || text(p.memberstatus),
+      });
+    }
+  }
+  return out;
+}
+
+function liveEvent(ev: PEvent, ctx: NormaliseContext): Normalised {
+  const m = ev.msg;
+  const parties = partiesOf(m.members);
+  const external = parties.find((p) => p.from !== '' || p.to !== '');
+  const numbers = parties.map((p) => p.number).filter((n) => n !== '');
+  let info: string;
+  if (ev.type === 30017) info = text(m.info) || text(m.infos);
+  else if (ev.type === 30027) {
+    info = /^success$/i.test(text(m.result)) ? text(m.file) : `${text(m.result)}: ${text(m.error)}`.trim();
+  } else info = parties.map((p) => (p.status ? `${p.number}:${p.status}` : p.number)).join(' ');
+
+  const out = emptyNormalised();
+  out.events.push(
+    buildEvent(ctx, {
+      call_id: text(m.call_id) || text(m.uid),
+      event_at: ctx.received_at,
+      event_type: LIVE_TYPES[ev.type] ?? 'other',
+      vendor_action: String(ev.type),
+      parties: numbers,
+      from: external?.from || numbers[0] || '',
+      to: external?.to || numbers[1] || '',
+      trunk: external?.trunk ?? '',
+      info,
+      event_key: digest(`yeastar-p:${ev.type}:${ev.sn}:${stableJson(m)}`),
+    }),
+  );
+  return out;
+}
