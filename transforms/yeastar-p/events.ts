@@ -1,7 +1,9 @@
 /**
  * P-Series event reports → canonical records.
  * - 30012 Call End Details: one `calls` row (leg 0) and a `cdr` event.
- * - 30039 Call End Timeline: one `calls` row per leg (leg ≥ 1, parent_call_id = the call's uid).
+ * - 30039 Call End Timeline: one `calls` row per leg, parent_call_id = the call's uid. Every
+ *   timeline leg is stored with leg = 1: the 30012 row (leg 0) is the call, and leg-1 records are
+ *   kept in `calls` but never counted as attempts, so a call's legs never count it twice.
  * - 30011 call state, 30016 inbound invitation, 30017 DTMF, 30027 report ready, and anything
  *   else: a call event (nothing is dropped).
  * The call's id is its `uid` where the PBX sends one (Cloud, and every 30039 leg and CDR record
@@ -123,7 +125,7 @@ function callEndTimeline(ev: PEvent, ctx: NormaliseContext): Normalised {
   if (!uid) throw new CallhouseError('INVALID_VALUE', '30039: no uid');
   const legText = text(m.leg);
   if (!/^\d{1,6}$/.test(legText)) throw new CallhouseError('INVALID_VALUE', `30039: leg: not a number: ${legText}`);
-  const leg = Math.min(255, Math.max(1, Number(legText)));
+  const vendorLeg = Math.max(1, Number(legText));
   const started = timeOf(m.time_start, 'time_start', ctx);
   const total = parseDuration(m.call_duration, 'call_duration');
   const talk = parseDuration(m.talk_duration, 'talk_duration');
@@ -142,9 +144,9 @@ function callEndTimeline(ev: PEvent, ctx: NormaliseContext): Normalised {
   const out = emptyNormalised();
   out.calls.push(
     buildCall(ctx, {
-      call_id: text(m.cdr_id) || `${uid}-${leg}`,
+      call_id: text(m.cdr_id) || `${uid}-${vendorLeg}`,
       parent_call_id: uid,
-      leg,
+      leg: 1,
       started,
       answered: talk > 0 ? started.plus({ seconds: ring }) : null,
       ended: started.plus({ seconds: total }),
