@@ -37,13 +37,13 @@ export async function replayDeadLetters(bus: Bus, topics: TopicNames, letters: D
     } catch {
       headers = {};
     }
+    // Marked first: if the replayed record fails again, its new dead letter is the later version.
+    const marked: DeadLetter = { ...d, replayed: 1, version: nowCh() };
+    await bus.produce(topics.deadLetters, [encodeDeadLetter(marked)]);
     await bus.produce(d.origin_topic, [
       { key: d.origin_key || null, value: payloadBytes(d.payload), headers: { ...headers, [HEADERS.replayOf]: d.id } },
     ]);
-    const marked = { ...d, replayed: 1, at: d.at } as DeadLetter & { replayed: number };
-    await bus.produce(topics.deadLetters, [encodeDeadLetter(marked)]);
     n += 1;
   }
-  void nowCh;
   return n;
 }

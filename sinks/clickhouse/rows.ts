@@ -3,7 +3,6 @@ import { decodeRaw, kindOf } from '../../runtime/codec.js';
 import type { InMessage } from '../../runtime/kafka.js';
 import type { TopicNames } from '../../runtime/kafka.js';
 import type { DeadLetter } from '../../transforms/core/model.js';
-import { nowCh } from '../../transforms/core/times.js';
 
 export type Table = 'calls' | 'call_events' | 'report_rows' | 'billing_summary' | 'dead_letter_log' | 'raw_payloads';
 
@@ -27,8 +26,8 @@ export function rowsOf(topic: string, messages: InMessage[], topics: TopicNames)
     else if (topic === topics.callEvents) add('call_events', parse(m), m);
     else if (topic === topics.reportRows) add(kindOf(m) === 'billing' ? 'billing_summary' : 'report_rows', parse(m), m);
     else if (topic === topics.deadLetters) {
-      const d = parse(m) as DeadLetter & { replayed?: number };
-      add('dead_letter_log', { ...d, replayed: d.replayed ?? 0, version: d.at > nowCh() ? d.at : nowCh() }, m);
+      const d = parse(m) as DeadLetter;
+      add('dead_letter_log', { ...d, replayed: d.replayed ?? 0, version: d.version ?? d.at }, m);
     } else {
       const r = decodeRaw(m);
       add(

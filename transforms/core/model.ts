@@ -151,6 +151,9 @@ export const DeadLetterSchema = z.object({
   origin_key: z.string(),
   /** Kafka headers of the original message (JSON), for replay. */
   origin_headers: z.string().optional(),
+  /** 1 once replayed; the latest version of a dead letter (by `version`) wins. */
+  replayed: z.number().int().min(0).max(1).optional(),
+  version: chTime.optional(),
 });
 export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 
