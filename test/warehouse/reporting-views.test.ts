@@ -36,11 +36,51 @@ describe('fixture', () => {
 describe('reporting views', () => {
   it('have exactly the contract columns, in order', async () => {
     const expected: Record<string, string[]> = {
-      kpi_daily: ['day', 'tenant', 'source', 'direction', 'attempts', 'answered', 'no_answer', 'busy', 'cancelled', 'abandoned', 'voicemail', 'failed', 'asr', 'ner', 'acd_seconds', 'avg_ring_seconds', 'short_calls', 'talk_seconds'],
+      kpi_daily: [
+        'day',
+        'tenant',
+        'source',
+        'direction',
+        'attempts',
+        'answered',
+        'no_answer',
+        'busy',
+        'cancelled',
+        'abandoned',
+        'voicemail',
+        'failed',
+        'asr',
+        'ner',
+        'acd_seconds',
+        'avg_ring_seconds',
+        'short_calls',
+        'talk_seconds',
+      ],
       calls_hourly: ['hour', 'tenant', 'direction', 'attempts', 'answered', 'talk_seconds', 'erlangs'],
-      extension_daily: ['day', 'tenant', 'extension', 'inbound', 'outbound', 'internal', 'answered', 'missed', 'talk_seconds'],
+      extension_daily: [
+        'day',
+        'tenant',
+        'extension',
+        'inbound',
+        'outbound',
+        'internal',
+        'answered',
+        'missed',
+        'talk_seconds',
+      ],
       trunk_daily: ['day', 'tenant', 'trunk', 'direction', 'attempts', 'answered', 'talk_seconds'],
-      queue_daily: ['day', 'tenant', 'queue', 'offered', 'answered', 'abandoned', 'answered_within_sla', 'service_level', 'avg_wait_seconds', 'max_wait_seconds'],
+      queue_daily: [
+        'day',
+        'tenant',
+        'queue',
+        'offered',
+        'answered',
+        'abandoned',
+        'answered_within_sla',
+        'service_level',
+        'avg_wait_seconds',
+        'max_wait_seconds',
+      ],
       unreturned_missed_calls: ['tenant', 'number', 'first_missed_at', 'last_missed_at', 'missed_count'],
       cost_monthly: ['month', 'tenant', 'source', 'calls', 'billable_seconds', 'cost', 'currency'],
     };
@@ -209,7 +249,15 @@ describe('thresholds', () => {
 
 describe('migrations with the views present', () => {
   it('re-apply as a no-op and leave every view answering the same', async () => {
-    const views = ['kpi_daily', 'calls_hourly', 'extension_daily', 'trunk_daily', 'queue_daily', 'unreturned_missed_calls', 'cost_monthly'];
+    const views = [
+      'kpi_daily',
+      'calls_hourly',
+      'extension_daily',
+      'trunk_daily',
+      'queue_daily',
+      'unreturned_missed_calls',
+      'cost_monthly',
+    ];
     const before = await Promise.all(views.map((v) => rowsOf(wh, v, 'ALL')));
     const again = await migrate(wh);
     expect(again.applied).toEqual([]);
