@@ -124,7 +124,7 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
       const rows = Number((await rowCount(wh, 'calls')) ?? 0);
       const reports = Number((await rowCount(wh, 'report_rows')) ?? 0);
       const dead = Number((await rowCount(wh, 'dead_letters')) ?? 0);
-      const lag = Object.values(await service!.bus.lag('callhouse-transform', Object.keys(s).length ? s.map((c) => service!.topics.raw(c.type)) : []).catch(() => ({}))).reduce((a, b) => a + b, 0);
+      const lag = Object.values(await service!.bus.lag(service!.topics.groups.transform, Object.keys(s).length ? s.map((c) => service!.topics.raw(c.type)) : []).catch(() => ({}))).reduce((a, b) => a + b, 0);
       const per = s.map((c) => `${c.id} ${c.received}${c.state === 'stopped' || c.state === 'error' ? ` (${c.state})` : ''}`).join(' | ');
       const line = `[${Math.round((Date.now() - started) / 1000)}s] received: ${per} || calls ${rows}, report rows ${reports}, dead letters ${dead}, lag ${lag}`;
       if (tty && !final) process.stdout.write(`\r${line.slice(0, (process.stdout.columns ?? 200) - 1)}\x1b[K`);
@@ -136,8 +136,8 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
     const drainUntil = Date.now() + 60_000;
     while (Date.now() < drainUntil) {
       const busy = service.status.all().some((c) => c.state === 'running');
-      const lagT = Object.values(await service.bus.lag('callhouse-transform', service.status.all().map((c) => service!.topics.raw(c.type)))).reduce((a, b) => a + b, 0);
-      const lagS = Object.values(await service.bus.lag('callhouse-sink', [service.topics.calls, service.topics.callEvents, service.topics.reportRows])).reduce((a, b) => a + b, 0);
+      const lagT = Object.values(await service.bus.lag(service!.topics.groups.transform, service.status.all().map((c) => service!.topics.raw(c.type)))).reduce((a, b) => a + b, 0);
+      const lagS = Object.values(await service.bus.lag(service.topics.groups.sink, [service.topics.calls, service.topics.callEvents, service.topics.reportRows])).reduce((a, b) => a + b, 0);
       if (!busy && lagT === 0 && lagS === 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }

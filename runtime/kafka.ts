@@ -50,7 +50,21 @@ export interface BusOptions {
   brokers: string[];
   clientId: string;
   logger?: Logger;
+  /** Sends of produce() in flight at once; calls made meanwhile are coalesced into the next send. */
+  maxInFlightSends?: number;
 }
+
+/** A produce() call waiting for the send that carries its messages. */
+interface PendingProduce {
+  topic: string;
+  messages: OutMessage[];
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+/** One coalesced send stays under the broker's default message.max.bytes (1 MiB) per partition. */
+const COALESCE_MAX_BYTES = 512 * 1024;
+const COALESCE_MAX_MESSAGES = 2000;
 
 export class Bus {
   private readonly kafka: Kafka;
@@ -58,6 +72,11 @@ export class Bus {
   private producerConnecting: Promise<Producer> | undefined;
   private adminClient: Admin | undefined;
   private readonly consumers = new Set<Consumer>();
+  private pending: PendingProduce[] = [];
+  private pendingBytes = 0;
+  private pendingMessages = 0;
+  private flushScheduled = false;
+  private sendsInFlight = 0;
 
   constructor(private readonly opts: BusOptions) {
     const log = opts.logger;
@@ -105,12 +124,18 @@ export class Bus {
         configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
       }));
     if (missing.length === 0) return;
-    try {
-      await admin.createTopics({ topics: missing, waitForLeaders: true });
-    } catch (e) {
-      // Another process may have created them at the same moment.
-      const after = new Set(await admin.listTopics());
-      if (missing.some((t) => !after.has(t.topic))) throw toKafkaError(e);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.createTopics({ topics: missing, waitForLeaders: true });
+        return;
+      } catch (e) {
+        // Another process may have created them at the same moment; a busy broker may answer
+        // before the new partitions have leaders. Both settle within moments.
+        await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+        const after = new Set(await admin.listTopics());
+        if (missing.every((t) => after.has(t.topic))) return;
+        if (attempt >= 4) throw toKafkaError(e);
+      }
     }
   }
 
@@ -134,15 +159,71 @@ export class Bus {
     }
   }
 
-  /** Sends and waits until every in-sync replica has the messages. */
+  /**
+   * Sends and waits until every in-sync replica has the messages. Concurrent calls are coalesced:
+   * those made in the same event-loop turn (or while earlier sends are in flight) go out in one
+   * request, and each call resolves only when the request carrying its own messages is acknowledged
+   * (or rejects with it), so a caller's "durable" still means its messages are durable.
+   */
   async produce(topic: string, messages: OutMessage[]): Promise<void> {
     if (messages.length === 0) return;
+    let bytes = 0;
+    for (const m of messages) bytes += (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) + 64;
+    if (bytes >= COALESCE_MAX_BYTES || messages.length >= COALESCE_MAX_MESSAGES) return this.sendNow([{ topic, messages }]);
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ topic, messages, resolve, reject });
+      this.pendingBytes += bytes;
+      this.pendingMessages += messages.length;
+      if (this.pendingBytes >= COALESCE_MAX_BYTES || this.pendingMessages >= COALESCE_MAX_MESSAGES) this.flush();
+      else this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.sendsInFlight >= (this.opts.maxInFlightSends ?? 4)) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.pending.length > 0 && this.sendsInFlight < (this.opts.maxInFlightSends ?? 4)) this.flush();
+    });
+  }
+
+  private flush(): void {
+    const waiting = this.pending;
+    if (waiting.length === 0) return;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.pendingMessages = 0;
+    const byTopic = new Map<string, OutMessage[]>();
+    for (const w of waiting) {
+      const list = byTopic.get(w.topic);
+      if (list) list.push(...w.messages);
+      else byTopic.set(w.topic, [...w.messages]);
+    }
+    this.sendsInFlight += 1;
+    this.sendNow([...byTopic].map(([topic, messages]) => ({ topic, messages }))).then(
+      () => {
+        this.sendsInFlight -= 1;
+        for (const w of waiting) w.resolve();
+        if (this.pending.length > 0) this.scheduleFlush();
+      },
+      (e: unknown) => {
+        this.sendsInFlight -= 1;
+        for (const w of waiting) w.reject(e);
+        if (this.pending.length > 0) this.scheduleFlush();
+      },
+    );
+  }
+
+  private async sendNow(batches: { topic: string; messages: OutMessage[] }[]): Promise<void> {
     const p = await this.getProducer();
     try {
-      await p.send({
-        topic,
+      await p.sendBatch({
         acks: -1,
-        messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers })),
+        topicMessages: batches.map((b) => ({
+          topic: b.topic,
+          messages: b.messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers })),
+        })),
       });
     } catch (e) {
       throw toKafkaError(e);
@@ -328,6 +409,8 @@ export function topicNames(prefix: string) {
     reportRows: `${prefix}report-rows`,
     deadLetters: `${prefix}dead-letters`,
     connectorState: `${prefix}connector-state`,
+    /** Consumer groups carry the prefix too: two deployments on one cluster never share a group. */
+    groups: { transform: `${prefix}transform`, sink: `${prefix}sink` },
   };
 }
 export type TopicNames = ReturnType<typeof topicNames>;

@@ -173,8 +173,8 @@ export async function startService(config: Config, role: Role, logger: Logger): 
 async function updateLag(bus: Bus, topics: TopicNames, metrics: Metrics): Promise<void> {
   const raw = CONNECTORS.map((c) => topics.raw(c.type));
   const groups: [string, string[]][] = [
-    ['callhouse-transform', raw],
-    ['callhouse-sink', [topics.calls, topics.callEvents, topics.reportRows, topics.deadLetters]],
+    [topics.groups.transform, raw],
+    [topics.groups.sink, [topics.calls, topics.callEvents, topics.reportRows, topics.deadLetters]],
   ];
   for (const [group, list] of groups) {
     const lag = await bus.lag(group, list);
@@ -192,9 +192,9 @@ export async function statusReport(
 ) {
   const states = await cursors.load().catch(() => new Map());
   const raw = CONNECTORS.map((c) => topics.raw(c.type));
-  const transformLag = await bus.lag('callhouse-transform', raw).catch(() => ({}) as Record<string, number>);
+  const transformLag = await bus.lag(topics.groups.transform, raw).catch(() => ({}) as Record<string, number>);
   const sinkLag = await bus
-    .lag('callhouse-sink', [topics.calls, topics.callEvents, topics.reportRows, topics.deadLetters])
+    .lag(topics.groups.sink, [topics.calls, topics.callEvents, topics.reportRows, topics.deadLetters])
     .catch(() => ({}) as Record<string, number>);
   let dlq: Record<string, number> = {};
   if (warehouse) {

@@ -3,6 +3,7 @@
  * `raw.<type>` before its cursor is stored; a vendor's bad-credentials or untrusted-address error
  * stops that connector (with a clear status) while the others run on.
  */
+import { DateTime } from 'luxon';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { BaseConnectorConfig } from '../../connectors/core/config.js';
@@ -151,6 +152,22 @@ export class Poller {
   }
 }
 
+/**
+ * Cuts a range at the connector's local midnights, so that a vendor whose reports are local days
+ * (IPCortex, the P-Series) reads each day once; the first and last windows may be partial days.
+ */
+export function dayWindows(range: PollWindow, zone: string): PollWindow[] {
+  const out: PollWindow[] = [];
+  let t = DateTime.fromJSDate(range.from, { zone });
+  const end = range.to.getTime();
+  while (t.toMillis() < end) {
+    const next = t.startOf('day').plus({ days: 1 });
+    out.push({ from: t.toJSDate(), to: new Date(Math.min(next.toMillis(), end)) });
+    t = next;
+  }
+  return out;
+}
+
 export interface BackfillProgress {
   done: number;
   total: number;
@@ -171,10 +188,7 @@ export async function backfill(
 ): Promise<{ records: number; days: number; resumedFrom: string | null }> {
   const spec = connectorSpec(config.type);
   if (!spec?.poll) throw asCallhouseError(new Error(`connector ${config.id} (${config.type}) does not poll; nothing to backfill`), 'USAGE');
-  const days: PollWindow[] = [];
-  for (let t = range.from.getTime(); t < range.to.getTime(); t += 86_400_000) {
-    days.push({ from: new Date(t), to: new Date(Math.min(t + 86_400_000, range.to.getTime())) });
-  }
+  const days = dayWindows(range, config.timezone ?? 'UTC');
   const state = await deps.cursors.get(config.id);
   const sameRange = state?.backfill && state.backfill.from === range.from.toISOString() && state.backfill.to === range.to.toISOString();
   const doneTo = sameRange ? new Date(state!.backfill!.done_to).getTime() : range.from.getTime();

@@ -65,7 +65,7 @@ export async function startTransform(deps: TransformDeps): Promise<ConsumerHandl
   const byId = new Map(deps.connectors.map((c) => [c.id, c]));
   const rawTopics = CONNECTORS.map((c) => topics.raw(c.type));
   return bus.consume({
-    groupId: deps.groupId ?? 'callhouse-transform',
+    groupId: deps.groupId ?? topics.groups.transform,
     topics: rawTopics,
     maxWaitMs: 100,
     partitionsConsumedConcurrently: 2,
@@ -75,6 +75,8 @@ export async function startTransform(deps: TransformDeps): Promise<ConsumerHandl
       const reports: OutMessage[] = [];
       const dead: OutMessage[] = [];
       const ingestedAt = nowCh();
+      // Counted per batch, not per record: a labelled counter increment costs more than it seems.
+      const counts = new Map<string, { call: number; event: number; report: number }>();
       for (const m of batch.messages) {
         const receipt = decodeRaw(m);
         const config = configFor(receipt, byId);
@@ -92,9 +94,11 @@ export async function startTransform(deps: TransformDeps): Promise<ConsumerHandl
           for (const r of out.events) events.push(encodeEvent(r));
           for (const r of out.reportRows) reports.push(encodeReportRow(r));
           for (const r of out.billing) reports.push(encodeBilling(r));
-          metrics.transformed.inc({ connector: config.id, kind: 'call' }, out.calls.length);
-          metrics.transformed.inc({ connector: config.id, kind: 'event' }, out.events.length);
-          metrics.transformed.inc({ connector: config.id, kind: 'report' }, out.reportRows.length + out.billing.length);
+          let c = counts.get(config.id);
+          if (!c) counts.set(config.id, (c = { call: 0, event: 0, report: 0 }));
+          c.call += out.calls.length;
+          c.event += out.events.length;
+          c.report += out.reportRows.length + out.billing.length;
         } catch (e) {
           const d = deadLetter({
             stage: 'transform',
@@ -111,6 +115,11 @@ export async function startTransform(deps: TransformDeps): Promise<ConsumerHandl
           logger.warn({ connector: config.id, error_code: d.error_code, offset: m.offset }, `dead letter: ${d.error}`);
           dead.push(encodeDeadLetter(d));
         }
+      }
+      for (const [connector, c] of counts) {
+        metrics.transformed.inc({ connector, kind: 'call' }, c.call);
+        metrics.transformed.inc({ connector, kind: 'event' }, c.event);
+        metrics.transformed.inc({ connector, kind: 'report' }, c.report);
       }
       await bus.produceMany([
         { topic: topics.calls, messages: calls },

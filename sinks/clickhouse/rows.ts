@@ -1,38 +1,44 @@
-/** Turns normalised topic messages into warehouse rows, per table. */
+/**
+ * Turns topic messages into warehouse rows, per table, as JSONEachRow lines. The normalised topics
+ * already carry one JSON row per message: their bytes are passed through unparsed (a line the
+ * warehouse cannot read is found and dead-lettered by the sink like any rejected row).
+ */
 import { decodeRaw, kindOf } from '../../runtime/codec.js';
 import type { InMessage } from '../../runtime/kafka.js';
 import type { TopicNames } from '../../runtime/kafka.js';
 import type { DeadLetter } from '../../transforms/core/model.js';
+import { nowCh } from '../../transforms/core/times.js';
 
 export type Table = 'calls' | 'call_events' | 'report_rows' | 'billing_summary' | 'dead_letter_log' | 'raw_payloads';
 
 export interface TableRows {
   table: Table;
-  rows: Record<string, unknown>[];
+  /** One JSON object per row (JSONEachRow). */
+  lines: string[];
   /** The message each row came from (for dead-lettering a row the warehouse rejects). */
   origins: InMessage[];
 }
 
 export function rowsOf(topic: string, messages: InMessage[], topics: TopicNames): TableRows[] {
   const byTable = new Map<Table, TableRows>();
-  const add = (table: Table, row: Record<string, unknown>, m: InMessage): void => {
+  const add = (table: Table, line: string, m: InMessage): void => {
     let t = byTable.get(table);
-    if (!t) byTable.set(table, (t = { table, rows: [], origins: [] }));
-    t.rows.push(row);
+    if (!t) byTable.set(table, (t = { table, lines: [], origins: [] }));
+    t.lines.push(line);
     t.origins.push(m);
   };
   for (const m of messages) {
-    if (topic === topics.calls) add('calls', parse(m), m);
-    else if (topic === topics.callEvents) add('call_events', parse(m), m);
-    else if (topic === topics.reportRows) add(kindOf(m) === 'billing' ? 'billing_summary' : 'report_rows', parse(m), m);
+    if (topic === topics.calls) add('calls', text(m), m);
+    else if (topic === topics.callEvents) add('call_events', text(m), m);
+    else if (topic === topics.reportRows) add(kindOf(m) === 'billing' ? 'billing_summary' : 'report_rows', text(m), m);
     else if (topic === topics.deadLetters) {
-      const d = parse(m) as DeadLetter;
-      add('dead_letter_log', { ...d, replayed: d.replayed ?? 0, version: d.version ?? d.at }, m);
+      const d = JSON.parse(text(m)) as DeadLetter & { replayed?: number };
+      add('dead_letter_log', JSON.stringify({ ...d, replayed: d.replayed ?? 0, version: d.at > nowCh() ? d.at : nowCh() }), m);
     } else {
       const r = decodeRaw(m);
       add(
         'raw_payloads',
-        {
+        JSON.stringify({
           id: r.id,
           received_at: r.received_at,
           connector_id: r.connector_id,
@@ -41,7 +47,7 @@ export function rowsOf(topic: string, messages: InMessage[], topics: TopicNames)
           content_type: r.content_type,
           meta: r.meta,
           body: r.body.toString('utf8'),
-        },
+        }),
         m,
       );
     }
@@ -49,6 +55,17 @@ export function rowsOf(topic: string, messages: InMessage[], topics: TopicNames)
   return [...byTable.values()];
 }
 
-function parse(m: InMessage): Record<string, unknown> {
-  return JSON.parse(m.value.toString('utf8')) as Record<string, unknown>;
+/** The row's connector and source, for the dead letter of a rejected row (whatever its shape). */
+export function rowOrigin(line: string): { connector_id: string; source: string } {
+  try {
+    const r = JSON.parse(line) as Record<string, unknown>;
+    return { connector_id: String(r.connector_id ?? ''), source: String(r.source ?? '') };
+  } catch {
+    return { connector_id: '', source: '' };
+  }
+}
+
+/** A message's value as one JSONEachRow line (JSON text never needs its newlines). */
+function text(m: InMessage): string {
+  return m.value.toString('utf8');
 }

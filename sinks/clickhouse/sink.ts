@@ -11,8 +11,8 @@ import { encodeDeadLetter } from '../../runtime/codec.js';
 import { deadLetter } from '../../runtime/dead-letters.js';
 import type { Batch, Bus, ConsumerHandle, TopicNames } from '../../runtime/kafka.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import { insertRows, type Warehouse } from '../../runtime/warehouse.js';
-import { rowsOf, type TableRows } from './rows.js';
+import type { Warehouse } from '../../runtime/warehouse.js';
+import { rowOrigin, rowsOf, type TableRows } from './rows.js';
 
 export interface SinkDeps {
   bus: Bus;
@@ -44,7 +44,7 @@ export async function startSink(deps: SinkDeps): Promise<ConsumerHandle> {
   const list = [topics.calls, topics.callEvents, topics.reportRows, topics.deadLetters];
   if (deps.archiveRaw !== false) list.push(...CONNECTORS.map((c) => topics.raw(c.type)));
   return bus.consume({
-    groupId: deps.groupId ?? 'callhouse-sink',
+    groupId: deps.groupId ?? topics.groups.sink,
     topics: list,
     maxWaitMs: deps.batchMs,
     minBytes: 256 * 1024,
@@ -57,10 +57,10 @@ export async function startSink(deps: SinkDeps): Promise<ConsumerHandle> {
 export async function sinkBatch(batch: Batch, deps: SinkDeps): Promise<void> {
   const groups = rowsOf(batch.topic, batch.messages, deps.topics);
   for (const group of groups) {
-    for (let i = 0; i < group.rows.length; i += deps.batchRows) {
+    for (let i = 0; i < group.lines.length; i += deps.batchRows) {
       const part: TableRows = {
         table: group.table,
-        rows: group.rows.slice(i, i + deps.batchRows),
+        lines: group.lines.slice(i, i + deps.batchRows),
         origins: group.origins.slice(i, i + deps.batchRows),
       };
       const first = part.origins[0]!.offset;
@@ -76,10 +76,10 @@ async function insertWithRetry(part: TableRows, token: string, batch: Batch, dep
   for (let attempt = 0; ; attempt++) {
     const t0 = performance.now();
     try {
-      await insert(part.table, part.rows, token, deps);
+      await insert(part.table, part.lines, token, deps);
       metrics.sinkBatchSeconds.observe({ table: part.table }, (performance.now() - t0) / 1000);
-      metrics.sinkBatchRows.observe({ table: part.table }, part.rows.length);
-      metrics.sinkRows.inc({ table: part.table }, part.rows.length);
+      metrics.sinkBatchRows.observe({ table: part.table }, part.lines.length);
+      metrics.sinkRows.inc({ table: part.table }, part.lines.length);
       return;
     } catch (e) {
       metrics.sinkErrors.inc({ table: part.table });
@@ -95,19 +95,35 @@ async function insertWithRetry(part: TableRows, token: string, batch: Batch, dep
   }
 }
 
-async function insert(table: string, rows: Record<string, unknown>[], token: string, deps: SinkDeps): Promise<void> {
-  await insertRows(deps.warehouse, table, rows, token);
+/**
+ * One INSERT of JSONEachRow lines with its own deduplication token. The settings ride in the
+ * statement itself (not session SETs, which the embedded engine would keep for later inserts),
+ * and the lines go in unchanged: no parse and re-serialisation on our side.
+ */
+async function insert(table: string, lines: string[], token: string, deps: SinkDeps): Promise<void> {
+  if (lines.length === 0) return;
+  const wh: Warehouse = deps.warehouse;
+  await wh.client.command({
+    query:
+      `INSERT INTO ${wh.database}.${table} SETTINGS insert_deduplicate = 1, insert_deduplication_token = ${quote(token)}, ` +
+      `date_time_input_format = 'best_effort' FORMAT JSONEachRow\n${lines.join('\n')}`,
+  });
+}
+
+function quote(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** Splits a rejected batch until the rows the warehouse refuses are found; those become dead letters. */
 async function rejectBadRows(part: TableRows, token: string, batch: Batch, deps: SinkDeps, error: unknown): Promise<void> {
-  if (part.rows.length === 1) {
+  if (part.lines.length === 1) {
     const m = part.origins[0]!;
+    const origin = rowOrigin(part.lines[0]!);
     const d = deadLetter({
       stage: 'sink',
       error,
-      connectorId: String(part.rows[0]!.connector_id ?? ''),
-      source: String(part.rows[0]!.source ?? ''),
+      connectorId: origin.connector_id,
+      source: origin.source,
       payload: m.value,
       originTopic: batch.topic,
       originKey: m.key,
@@ -123,15 +139,15 @@ async function rejectBadRows(part: TableRows, token: string, batch: Batch, deps:
     await deps.bus.produce(deps.topics.deadLetters, [encodeDeadLetter(d)]);
     return;
   }
-  const mid = Math.ceil(part.rows.length / 2);
+  const mid = Math.ceil(part.lines.length / 2);
   const halves: [TableRows, string][] = [
-    [{ table: part.table, rows: part.rows.slice(0, mid), origins: part.origins.slice(0, mid) }, `${token}/a`],
-    [{ table: part.table, rows: part.rows.slice(mid), origins: part.origins.slice(mid) }, `${token}/b`],
+    [{ table: part.table, lines: part.lines.slice(0, mid), origins: part.origins.slice(0, mid) }, `${token}/a`],
+    [{ table: part.table, lines: part.lines.slice(mid), origins: part.origins.slice(mid) }, `${token}/b`],
   ];
   for (const [half, t] of halves) {
     try {
-      await insert(half.table, half.rows, t, deps);
-      deps.metrics.sinkRows.inc({ table: half.table }, half.rows.length);
+      await insert(half.table, half.lines, t, deps);
+      deps.metrics.sinkRows.inc({ table: half.table }, half.lines.length);
     } catch (e) {
       if (isOutage(e)) return insertWithRetry(half, t, batch, deps);
       await rejectBadRows(half, t, batch, deps, e);

@@ -36,7 +36,8 @@ const connector = (id: string, sim: IpcortexSimulator, extra: Record<string, unk
   ...extra,
 });
 
-const chTime = (epochSeconds: number) => DateTime.fromSeconds(epochSeconds, { zone: 'UTC' }).toFormat('yyyy-MM-dd HH:mm:ss.SSS');
+const chTime = (epochSeconds: number) =>
+  DateTime.fromSeconds(epochSeconds, { zone: 'UTC' }).toFormat('yyyy-MM-dd HH:mm:ss.SSS');
 
 /** The calls row the README's mapping gives for one simulated call (cost_divisor 100). */
 function expectedRow(c: SimCall, id: string): Record<string, unknown> {
@@ -46,7 +47,16 @@ function expectedRow(c: SimCall, id: string): Record<string, unknown> {
   const ring = primary.ringtime;
   const talk = primary.billsecs;
   const started = Math.min(...[inn?.calldate, out?.calldate].filter((x): x is number => x !== undefined));
-  const direction = inn && out ? 'internal' : inn ? (inn.type === 'Internal' ? 'internal' : 'inbound') : out!.type === 'Internal' || out!.type === 'Test Number' ? 'internal' : 'outbound';
+  const direction =
+    inn && out
+      ? 'internal'
+      : inn
+        ? inn.type === 'Internal'
+          ? 'internal'
+          : 'inbound'
+        : out!.type === 'Internal' || out!.type === 'Test Number'
+          ? 'internal'
+          : 'outbound';
   let disposition: string;
   if (inn) {
     const byDetail: Record<string, string> = { Answered: 'answered', 'Not answered': 'no_answer', Busy: 'busy' };
@@ -74,7 +84,9 @@ function expectedRow(c: SimCall, id: string): Record<string, unknown> {
     queue_wait_seconds: queued ? Number(inn.qtime) : null,
     disposition,
     vendor_status: inn ? [inn.detail, inn.qstatus].filter((s) => s !== '').join('/') : '',
-    vendor_type: [...new Set([inn?.type, out?.type].filter((s): s is NonNullable<typeof s> => s !== undefined))].join('/'),
+    vendor_type: [...new Set([inn?.type, out?.type].filter((s): s is NonNullable<typeof s> => s !== undefined))].join(
+      '/',
+    ),
     ring_seconds: ring,
     talk_seconds: talk,
     total_seconds: ring + talk,
@@ -90,7 +102,9 @@ const CALL_COLUMNS = `call_id, tenant, source, connector_id, leg, parent_call_id
   ring_seconds, talk_seconds, total_seconds, if(isNull(cost), NULL, toInt64(cost * 1000)) AS cost_tenths, currency`;
 
 async function callRows(t: TestService, id: string): Promise<Record<string, unknown>[]> {
-  const rows = await t.query<Record<string, unknown>>(`SELECT ${CALL_COLUMNS} FROM {db}.calls FINAL WHERE connector_id = '${id}' ORDER BY call_id`);
+  const rows = await t.query<Record<string, unknown>>(
+    `SELECT ${CALL_COLUMNS} FROM {db}.calls FINAL WHERE connector_id = '${id}' ORDER BY call_id`,
+  );
   return rows.map((r) => ({ ...r, cost_tenths: r.cost_tenths === null ? null : Number(r.cost_tenths) }));
 }
 
@@ -100,14 +114,38 @@ function expectedBilling(sim: IpcortexSimulator, year: number, month: number): R
   const rows: Record<string, unknown>[] = [];
   for (const company of sim.companies) {
     const devices = totals.get(company.id) ?? new Map();
-    const sum = (f: (d: { costTenths: number; seconds: number; unknown: number }) => number) => [...devices.values()].reduce((s, d) => s + f(d), 0);
-    const base = { month: `${year}-${String(month).padStart(2, '0')}-01`, company: company.id, company_name: company.name, currency: 'GBP' };
-    rows.push({ ...base, device_id: '', device_name: '', device: '', cost_tenths: sum((d) => d.costTenths), billable_seconds: sum((d) => d.seconds), unknown_cost_calls: sum((d) => d.unknown) });
+    const sum = (f: (d: { costTenths: number; seconds: number; unknown: number }) => number) =>
+      [...devices.values()].reduce((s, d) => s + f(d), 0);
+    const base = {
+      month: `${year}-${String(month).padStart(2, '0')}-01`,
+      company: company.id,
+      company_name: company.name,
+      currency: 'GBP',
+    };
+    rows.push({
+      ...base,
+      device_id: '',
+      device_name: '',
+      device: '',
+      cost_tenths: sum((d) => d.costTenths),
+      billable_seconds: sum((d) => d.seconds),
+      unknown_cost_calls: sum((d) => d.unknown),
+    });
     for (const [id, d] of devices) {
-      rows.push({ ...base, device_id: id, device_name: d.name, device: d.device, cost_tenths: d.costTenths, billable_seconds: d.seconds, unknown_cost_calls: d.unknown });
+      rows.push({
+        ...base,
+        device_id: id,
+        device_name: d.name,
+        device: d.device,
+        cost_tenths: d.costTenths,
+        billable_seconds: d.seconds,
+        unknown_cost_calls: d.unknown,
+      });
     }
   }
-  return rows.sort((a, b) => `${a.company}|${a.device_id}`.localeCompare(`${b.company}|${b.device_id}`));
+  return rows.sort((a, b) =>
+    `${String(a.company)}|${String(a.device_id)}`.localeCompare(`${String(b.company)}|${String(b.device_id)}`),
+  );
 }
 
 async function billingRows(t: TestService, id: string): Promise<Record<string, unknown>[]> {
@@ -117,8 +155,15 @@ async function billingRows(t: TestService, id: string): Promise<Record<string, u
      FROM {db}.billing_summary FINAL WHERE connector_id = '${id}' ORDER BY company, device_id`,
   );
   return rows
-    .map((r) => ({ ...r, cost_tenths: Number(r.cost_tenths), billable_seconds: Number(r.billable_seconds), unknown_cost_calls: Number(r.unknown_cost_calls) }))
-    .sort((a, b) => `${a.company}|${a.device_id}`.localeCompare(`${b.company}|${b.device_id}`));
+    .map((r): Record<string, unknown> => ({
+      ...r,
+      cost_tenths: Number(r.cost_tenths),
+      billable_seconds: Number(r.billable_seconds),
+      unknown_cost_calls: Number(r.unknown_cost_calls),
+    }))
+    .sort((a, b) =>
+      `${String(a.company)}|${String(a.device_id)}`.localeCompare(`${String(b.company)}|${String(b.device_id)}`),
+    );
 }
 
 const callIds = (calls: SimCall[]) => calls.map((c) => String(c.acctid)).sort();
@@ -163,10 +208,14 @@ describe('ipcortex end to end: backfill through the broker into the warehouse', 
 
     const rows = await callRows(t, 'pabx');
     expect(rows.map((r) => r.call_id)).toEqual(callIds(expected));
-    const want = expected.map((c) => expectedRow(c, 'pabx')).sort((a, b) => String(a.call_id).localeCompare(String(b.call_id)));
+    const want = expected
+      .map((c) => expectedRow(c, 'pabx'))
+      .sort((a, b) => String(a.call_id).localeCompare(String(b.call_id)));
     expect(rows).toEqual(want);
     // The sample covers every kind of call the PABX lists.
-    expect(new Set(expected.map((c) => c.kind))).toEqual(new Set(['internal', 'inbound', 'queued', 'outbound', 'test']));
+    expect(new Set(expected.map((c) => c.kind))).toEqual(
+      new Set(['internal', 'inbound', 'queued', 'outbound', 'test']),
+    );
     expect(rows.some((r) => r.cost_tenths !== null && (r.cost_tenths as number) > 0)).toBe(true);
 
     const billing = await billingRows(t, 'pabx');
@@ -177,7 +226,9 @@ describe('ipcortex end to end: backfill through the broker into the warehouse', 
       calls: (await t.query<{ n: string }>(`SELECT count() AS n FROM {db}.calls FINAL`))[0]!.n,
       billing: (await t.query<{ n: string }>(`SELECT count() AS n FROM {db}.billing_summary FINAL`))[0]!.n,
       kpi: await t.query(`SELECT * FROM {db}.kpi_daily WHERE tenant = 'tenant-pabx' ORDER BY day, source, direction`),
-      cost: await t.query(`SELECT * FROM {db}.cost_monthly WHERE tenant = 'tenant-pabx' ORDER BY month, source, currency`),
+      cost: await t.query(
+        `SELECT * FROM {db}.cost_monthly WHERE tenant = 'tenant-pabx' ORDER BY month, source, currency`,
+      ),
     });
     const before = await snapshot();
     expect(Number(before.calls)).toBe(expected.length);
@@ -225,7 +276,12 @@ describe('ipcortex end to end: backfill through the broker into the warehouse', 
     await drained(t);
     const rows = await callRows(t, 'locked');
     expect(rows.map((x) => x.call_id)).toEqual(callIds(expected));
-    expect(rows).toEqual(expected.map((c) => expectedRow(c, 'locked')).sort((x, y) => String(x.call_id).localeCompare(String(y.call_id))).map((x) => ({ ...x, cost_tenths: null })));
+    expect(rows).toEqual(
+      expected
+        .map((c) => expectedRow(c, 'locked'))
+        .sort((x, y) => String(x.call_id).localeCompare(String(y.call_id)))
+        .map((x) => ({ ...x, cost_tenths: null })),
+    );
     expect(await billingRows(t, 'locked')).toEqual(expectedBilling(locked, 2024, 1));
   });
 });
@@ -248,7 +304,9 @@ describe('ipcortex end to end: bad credentials stop one connector, the other run
   });
 
   it('reports the refused login on the stopped connector without the secret, and lands the other one', async () => {
-    const bad = await until('bad to stop', async () => (t.service.status.get('bad')?.state === 'stopped' ? t.service.status.get('bad') : undefined));
+    const bad = await until('bad to stop', async () =>
+      t.service.status.get('bad')?.state === 'stopped' ? t.service.status.get('bad') : undefined,
+    );
     expect(bad.last_error_code).toBe('VENDOR_AUTH');
     expect(bad.last_error).toMatch(/login as "billing" refused/);
     expect(bad.last_error).toMatch(/bad username or password/);
@@ -270,7 +328,7 @@ describe('ipcortex end to end: bad credentials stop one connector, the other run
     const got = new Map(rows.map((r) => [r.call_id, r]));
     for (const c of sample) {
       // allcalls carries no cost on this PABX; and outside January started_local may differ from UTC.
-      const { started_local: _l, ...want } = { ...expectedRow(c, 'good'), cost_tenths: null };
+      const { started_local: _l, ...want }: Record<string, unknown> = { ...expectedRow(c, 'good'), cost_tenths: null };
       const { started_local: _g, ...have } = got.get(String(c.acctid))!;
       expect(have).toEqual(want);
     }
@@ -279,12 +337,16 @@ describe('ipcortex end to end: bad credentials stop one connector, the other run
     const billing = await billingRows(t, 'good');
     const wantBilling = months.flatMap((m) => expectedBilling(sim, Number(m.slice(0, 4)), Number(m.slice(5, 7))));
     const key = (r: Record<string, unknown>) => `${String(r.month)}|${String(r.company)}|${String(r.device_id)}`;
-    expect(billing.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(wantBilling.sort((a, b) => key(a).localeCompare(key(b))));
+    expect(billing.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
+      wantBilling.sort((a, b) => key(a).localeCompare(key(b))),
+    );
     expect(await t.query(`SELECT call_id FROM {db}.calls FINAL WHERE connector_id = 'bad'`)).toEqual([]);
     // Stopped stays stopped: the failure was counted once, and the status says why.
     expect(t.service.status.get('bad')).toMatchObject({ state: 'stopped', errors: 1, produced: 0 });
     // The secret never reached the logs' source either: the admin status says the same.
-    const status = (await (await fetch(`${t.adminUrl}/status`)).json()) as { connectors: { id: string; state: string; last_error: string }[] };
+    const status = (await (await fetch(`${t.adminUrl}/status`)).json()) as {
+      connectors: { id: string; state: string; last_error: string }[];
+    };
     const viaAdmin = status.connectors.find((c) => c.id === 'bad')!;
     expect(viaAdmin.state).toBe('stopped');
     expect(JSON.stringify(status)).not.toContain(SECRET);

@@ -106,14 +106,14 @@ describe('operating callhouse', () => {
     const child = spawn(process.execPath, ['bin/callhouse.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    await until('the first day done', async () => /vc: [1-9]\/4 days/.test(out), 120_000, 100);
+    await until('the first day done', async () => /vc: [1-9]\/\d+ days/.test(out), 120_000, 100);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
 
     const second = await cli(args, env);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/resumed from 2024-05-0[2-4]T00:00:00.000Z/);
-    expect(second.stdout).not.toMatch(/vc: 0\/4 days/);
+    expect(second.stdout).not.toMatch(/vc: 0\/\d+ days/);
 
     const config = { id: 'vc', type: 'voicenter', tenant: 'ops', enabled: true, max_body_bytes: 1 << 20, timezone: 'Asia/Jerusalem', country: 'IL', currency: 'ILS' } as Parameters<typeof expectedKeys>[0];
     const expected = expectedKeys(config);

@@ -51,20 +51,36 @@ export async function drained(t: TestService, timeoutMs = 60_000): Promise<void>
   await until(
     'the pipeline to drain',
     async () => {
-      if (sum(await bus.lag('callhouse-transform', raw)) > 0) return false;
-      return sum(await bus.lag('callhouse-sink', sinkTopics)) === 0;
+      if (sum(await bus.lag(topics.groups.transform, raw)) > 0) return false;
+      return sum(await bus.lag(topics.groups.sink, sinkTopics)) === 0;
     },
     timeoutMs,
     250,
   );
 }
 
-/** Stores cursors on the connector-state topic of `prefix` before a service with that prefix starts. */
+/**
+ * Stores cursors on the connector-state topic of `prefix` before a service with that prefix starts.
+ * Creating a topic on a busy broker sometimes fails while its metadata settles: tried three times.
+ */
 export async function seedCursors(prefix: string, cursors: Record<string, Cursor>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await seedOnce(prefix, cursors);
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+}
+
+async function seedOnce(prefix: string, cursors: Record<string, Cursor>): Promise<void> {
   const bus = testBus();
   const topics = topicNames(prefix);
   try {
-    await bus.ensureTopics([{ name: topics.connectorState, partitions: 1, config: { 'cleanup.policy': 'compact', 'retention.ms': '-1' } }]);
+    await bus.ensureTopics([
+      { name: topics.connectorState, partitions: 1, config: { 'cleanup.policy': 'compact', 'retention.ms': '-1' } },
+    ]);
     const store = new CursorStore(bus, topics);
     for (const [id, cursor] of Object.entries(cursors)) {
       await store.put({ connector_id: id, cursor, updated_at: new Date().toISOString(), backfill: null });
