@@ -7,7 +7,6 @@ import { decodeRaw, kindOf } from '../../runtime/codec.js';
 import type { InMessage } from '../../runtime/kafka.js';
 import type { TopicNames } from '../../runtime/kafka.js';
 import type { DeadLetter } from '../../transforms/core/model.js';
-import { nowCh } from '../../transforms/core/times.js';
 
 export type Table = 'calls' | 'call_events' | 'report_rows' | 'billing_summary' | 'dead_letter_log' | 'raw_payloads';
 
@@ -32,8 +31,10 @@ export function rowsOf(topic: string, messages: InMessage[], topics: TopicNames)
     else if (topic === topics.callEvents) add('call_events', text(m), m);
     else if (topic === topics.reportRows) add(kindOf(m) === 'billing' ? 'billing_summary' : 'report_rows', text(m), m);
     else if (topic === topics.deadLetters) {
-      const d = JSON.parse(text(m)) as DeadLetter & { replayed?: number };
-      add('dead_letter_log', JSON.stringify({ ...d, replayed: d.replayed ?? 0, version: d.at > nowCh() ? d.at : nowCh() }), m);
+      // The version is set when the dead letter is produced (a replay marks it replayed with a
+      // later version; a replay that fails again is later still).
+      const d = JSON.parse(text(m)) as DeadLetter;
+      add('dead_letter_log', JSON.stringify({ ...d, replayed: d.replayed ?? 0, version: d.version ?? d.at }), m);
     } else {
       const r = decodeRaw(m);
       add(
