@@ -1,6 +1,7 @@
 /** Every connector type callhouse knows. Adding a vendor is one line here. */
 import type { BaseConnectorConfig } from './core/config.js';
 import type { ConnectorSpec } from './core/contract.js';
+import asterisk from './asterisk/index.js';
 import ipcortex from './ipcortex/index.js';
 import voicenter from './voicenter/index.js';
 import yeastarP from './yeastar-p/index.js';
@@ -11,6 +12,7 @@ export const CONNECTORS: readonly ConnectorSpec<BaseConnectorConfig>[] = [
   ipcortex,
   yeastarP,
   voicenter,
+  asterisk,
 ] as unknown as ConnectorSpec<BaseConnectorConfig>[];
 
 export function connectorSpec(type: string): ConnectorSpec<BaseConnectorConfig> | undefined {

@@ -4,6 +4,15 @@
  * (`poll`: what callhouse reads from the vendor on a schedule), or both; plus the normaliser
  * that turns one raw payload into canonical records. The runtime gives every connector the same
  * ingest path, Kafka topics, cursors, retries, dead letters, metrics and status.
+ *
+ * Obligations, checked for every connector by the compliance suite (test/compliance.ts,
+ * `describeConnector`), walked through in docs/adding-a-connector.md:
+ *   - failures are thrown as CallhouseError with a listed code; bad input is non-retriable
+ *     (PARSE_ERROR, INVALID_VALUE, UNSUPPORTED_PAYLOAD) and ends in dead letters;
+ *   - the same payload always normalises to the same record identities (call_id, leg, event_key);
+ *   - a poll cursor is small and JSON-serialisable; a read from it re-emits nothing new beyond
+ *     the connector's documented overlap, and a cursor in the future reads nothing.
+ * A connector is registered with one line in connectors/registry.ts.
  */
 import type { z } from 'zod';
 import type { Logger } from 'pino';
@@ -48,6 +57,11 @@ export interface NormaliseContext<C extends BaseConnectorConfig = BaseConnectorC
   warn(message: string, details?: Record<string, unknown>): void;
 }
 
+/**
+ * One raw payload → canonical records. Pure (no I/O, no clock: use `ctx.ingested_at`); builds
+ * records with transforms/core (buildCall, parseTime, parseDuration, dispositionOf, phoneParts).
+ * Throws CallhouseError only; the transform role dead-letters the payload with the reason.
+ */
 export type Normaliser<C extends BaseConnectorConfig = BaseConnectorConfig> = (
   body: Buffer,
   contentType: string,
@@ -109,7 +123,10 @@ export interface PollSpec<C extends BaseConnectorConfig = BaseConnectorConfig> {
    * the batch's cursor.
    */
   read(ctx: PollContext<C>, cursor: Cursor | null, window?: PollWindow): AsyncIterable<PollBatch>;
-  /** A cheap reachability and credentials check, used by `status` and `/readyz`. */
+  /**
+   * A cheap reachability and credentials check, used by `status` and `/readyz`. Throws the same
+   * codes as `read` (VENDOR_AUTH / VENDOR_FORBIDDEN stop the connector; retriable ones retry).
+   */
   check?(ctx: PollContext<C>): Promise<void>;
 }
 
