@@ -241,12 +241,9 @@ program
 program
   .command('config-docs')
   .description('print the configuration reference (Markdown) generated from the schemas')
-  .option('--write <file>', 'rewrite the reference between its markers in this Markdown file (README.md)')
-  .action(async (opts: { write?: string }) => {
-    const { configReference, withReference } = await import('./config-docs.js');
-    if (!opts.write) return void console.log(configReference());
-    const { readFileSync, writeFileSync } = await import('node:fs');
-    writeFileSync(opts.write, withReference(readFileSync(opts.write, 'utf8')));
+  .action(async () => {
+    const { configReference } = await import('./config-docs.js');
+    console.log(configReference());
   });
 
 export async function main(argv: string[]): Promise<number> {
