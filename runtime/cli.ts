@@ -11,7 +11,7 @@ import { Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
 import { redactText } from './redact.js';
 import { backfill } from './roles/poll.js';
-import { ROLES, connectKafka, startService, topicSpecs, warehouseHolder, warehouseOptions, type Role } from './service.js';
+import { ROLES, connectKafka, startService, statusReport, topicSpecs, warehouseHolder, warehouseOptions, type Role } from './service.js';
 import { readOnlyQuery, type SqlResult } from './sql.js';
 import { StatusBoard } from './status.js';
 import { analystClient, openWarehouse } from './warehouse.js';
@@ -206,10 +206,33 @@ program
   .action(async (opts: { json?: boolean; config?: string }) => {
     const cfg = config(opts);
     const res = await fetch(`http://127.0.0.1:${cfg.env.adminPort}/status`).catch(() => undefined);
-    if (!res?.ok) throw new CallhouseError('USAGE', `no callhouse is running with its admin listener on 127.0.0.1:${cfg.env.adminPort} (start it with \`callhouse start\`)`);
-    const body = (await res.json()) as Parameters<typeof statusTable>[0];
+    const body = res?.ok ? ((await res.json()) as Parameters<typeof statusTable>[0]) : await offlineStatus(cfg);
     console.log(opts.json ? JSON.stringify(body, null, 2) : statusTable(body));
   });
+
+/** Status when no service answers: cursors and lag from Kafka, dead letters from the warehouse. */
+async function offlineStatus(cfg: Config): Promise<Parameters<typeof statusTable>[0]> {
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const kafka = await connectKafka(cfg, logger);
+  const bus = new Bus({ brokers: kafka.brokers, clientId: `${cfg.kafka.client_id}-status`, logger });
+  const topics = topicNames(cfg.env.topicPrefix);
+  const held = !cfg.env.clickhouseUrl && warehouseHolder(cfg.env.dataDir);
+  const wh = held ? undefined : await openWarehouse(warehouseOptions(cfg)).catch(() => undefined);
+  const board = new StatusBoard();
+  for (const c of cfg.connectors) {
+    const spec = connectorSpec(c.type)!;
+    board.register(c.id, c.type, c.tenant, [spec.ingest ? 'push' : '', spec.poll ? 'poll' : ''].filter(Boolean).join('+'), c.enabled);
+    board.update(c.id, { state: c.enabled ? 'not running' : 'disabled' });
+  }
+  try {
+    await bus.ensureTopics(topicSpecs(cfg, topics));
+    return await statusReport(cfg, board, bus, topics, wh, new CursorStore(bus, topics));
+  } finally {
+    await bus.close();
+    await wh?.close();
+    await kafka.local?.stop();
+  }
+}
 
 program
   .command('simulate')

@@ -1,7 +1,7 @@
 /** What each connector is doing, for `callhouse status`, GET /status and /metrics. */
 import type { Cursor } from '../connectors/core/contract.js';
 
-export type ConnectorRunState = 'idle' | 'running' | 'ok' | 'error' | 'stopped' | 'disabled';
+export type ConnectorRunState = 'idle' | 'running' | 'ok' | 'error' | 'stopped' | 'disabled' | 'not running';
 
 export interface ConnectorStatus {
   id: string;

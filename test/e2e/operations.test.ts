@@ -218,5 +218,11 @@ describe('operating callhouse', () => {
     const r = await cli(['sql', "SELECT count() AS n FROM calls FINAL WHERE connector_id = 'vc'", '--format', 'csv'], env);
     expect(r.code, r.stderr).toBe(0);
     expect(Number(r.stdout.trim().split('\n')[1])).toBeGreaterThan(150);
+    // status without a running service: what Kafka and the warehouse know.
+    const status = await cli(['status', '--json'], env);
+    expect(status.code, status.stderr).toBe(0);
+    const body = JSON.parse(status.stdout) as { connectors: { id: string; state: string; dead_letters: number; backfill: unknown }[] };
+    expect(body.connectors.map((c) => [c.id, c.state])).toEqual([['vc', 'not running'], ['pbx', 'not running']]);
+    expect(body.connectors.find((c) => c.id === 'pbx')!.dead_letters).toBe(1);
   }, 60_000);
 });
