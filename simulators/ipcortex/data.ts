@@ -4,6 +4,8 @@
  * compute what a report must contain.
  */
 import { DateTime } from 'luxon';
+import { prng } from '../core/prng.js';
+export { prng };
 
 export interface SimExtension {
   number: string;
@@ -66,17 +68,6 @@ export interface SimCall {
   costTenths: number | null;
 }
 
-/** A small, fast, deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hash(text: string): number {
   let h = 2166136261;

@@ -3,6 +3,8 @@
  * can recompute what the simulator serves. Records carry every Call Log field, in the response's
  * PascalCase; the server projects them onto the requested fields.
  */
+import { prng } from '../core/prng.js';
+export { prng };
 
 export interface SimCdr {
   /** All Call Log fields, keys as the API answers them. */
@@ -68,17 +70,6 @@ const DEPARTMENTS = [
   { name: 'Voicenter Sales', id: 12345678 },
 ];
 
-/** mulberry32: small, fast and good enough for test data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function daySeed(seed: number, day: string): number {
   let h = 2166136261 ^ seed;

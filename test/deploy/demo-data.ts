@@ -4,20 +4,13 @@
  * dashboards' queries against. Every panel must find rows in it: queues, trunks, costs, unknown
  * vendor statuses, repeated deliveries, leg-1 setup records and numbers nobody called back.
  */
+import { prng } from '../../simulators/core/prng.js';
+
 export const WEEK_START = Date.UTC(2025, 2, 3); // Monday 3 March 2025, 00:00 UTC
 
 type Row = Record<string, unknown>;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = prng;
 
 const ts = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
