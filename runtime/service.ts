@@ -85,6 +85,11 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     const spec = connectorSpec(c.type)!;
     status.register(c.id, c.type, c.tenant, [spec.ingest ? 'push' : '', spec.poll ? 'poll' : ''].filter(Boolean).join('+'), c.enabled);
   }
+  for (const c of config.connectors) {
+    if (connectorSpec(c.type)?.ingest && c.enabled && !c.token && !c.allow_ips?.length && (role === 'all' || role === 'ingest')) {
+      logger.warn({ connector: c.id }, `connector ${c.id} accepts reports on /ingest/${c.type}/${c.id} from anyone: set a token or allow_ips`);
+    }
+  }
   const kafka = await connectKafka(config, logger);
   const bus = new Bus({ brokers: kafka.brokers, clientId: config.kafka.client_id, logger });
   const topics = topicNames(config.env.topicPrefix);
