@@ -127,6 +127,7 @@ export class Bus {
     for (let attempt = 0; ; attempt++) {
       try {
         await admin.createTopics({ topics: missing, waitForLeaders: true });
+        await this.waitForPartitions(missing.map((t) => t.topic));
         return;
       } catch (e) {
         // Another process may have created them at the same moment; a busy broker may answer
@@ -135,6 +136,26 @@ export class Bus {
         const after = new Set(await admin.listTopics());
         if (missing.every((t) => after.has(t.topic))) return;
         if (attempt >= 4) throw toKafkaError(e);
+      }
+    }
+  }
+
+  /**
+   * Waits until new topics answer offset requests on every partition: a first produce to a
+   * partition whose leader is not yet known makes the idempotent producer skip a sequence number.
+   */
+  private async waitForPartitions(topics: string[]): Promise<void> {
+    const admin = await this.admin();
+    const deadline = Date.now() + 15_000;
+    for (const topic of topics) {
+      for (;;) {
+        try {
+          const offsets = await admin.fetchTopicOffsets(topic);
+          if (offsets.length > 0) break;
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
     }
   }
@@ -226,8 +247,22 @@ export class Bus {
         })),
       });
     } catch (e) {
+      // An idempotent producer whose sequence numbers the broker no longer accepts (after a
+      // retried first send to a new partition, or a broker restart) cannot recover by retrying:
+      // start a new producer (new producer id) for the next send. The failed send is reported, so
+      // its callers retry it or answer 503; nothing acknowledged is lost.
+      if (/out of order sequence|unknown producer|invalid producer epoch|producer fenced/i.test((e as Error).message ?? '')) {
+        await this.resetProducer();
+      }
       throw toKafkaError(e);
     }
+  }
+
+  private async resetProducer(): Promise<void> {
+    const p = this.producer;
+    this.producer = undefined;
+    this.producerConnecting = undefined;
+    await p?.disconnect().catch(() => undefined);
   }
 
   /** Sends to several topics in one request. */
