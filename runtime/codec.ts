@@ -3,7 +3,7 @@
  * message value, with the receipt's context in headers; the normalised topics carry one JSON
  * canonical record per message, keyed by its identity.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { RawPayload } from '../connectors/core/contract.js';
 import type { BaseConnectorConfig } from '../connectors/core/config.js';
 import type { BillingRow, CallEvent, CallRecord, DeadLetter, ReportRow } from '../transforms/core/model.js';
@@ -34,9 +34,24 @@ const H = {
   replayOf: 'callhouse-replay-of',
 } as const;
 
+/**
+ * Message keys only choose the partition; kafkajs hashes them with a murmur2 whose cost grows with
+ * the square of the key length (a 100 KB key blocks the event loop for seconds, a 1 MB call id
+ * sent by a hostile client for minutes). Keys longer than this are replaced by their SHA-256,
+ * which keeps "same key, same partition".
+ */
+export const MAX_KEY_BYTES = 256;
+
+export function boundedKey(key: string): string;
+export function boundedKey(key: string | null): string | null;
+export function boundedKey(key: string | null): string | null {
+  if (key === null || key.length <= MAX_KEY_BYTES / 4 || Buffer.byteLength(key) <= MAX_KEY_BYTES) return key;
+  return `sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
 export function encodeRaw(p: RawPayload, config: BaseConnectorConfig, receivedAt = nowCh(), id: string = randomUUID()): OutMessage {
   return {
-    key: p.key || null,
+    key: boundedKey(p.key || null),
     value: p.body,
     headers: {
       [H.id]: id,
@@ -74,21 +89,21 @@ export function decodeRaw(m: InMessage): RawReceipt {
 export type NormalisedKind = 'call' | 'event' | 'report' | 'billing';
 
 export function encodeCall(r: CallRecord): OutMessage {
-  return { key: `${r.tenant}|${r.connector_id}|${r.call_id}|${r.leg}`, value: JSON.stringify(r) };
+  return { key: boundedKey(`${r.tenant}|${r.connector_id}|${r.call_id}|${r.leg}`), value: JSON.stringify(r) };
 }
 export function encodeEvent(r: CallEvent): OutMessage {
-  return { key: `${r.tenant}|${r.connector_id}|${r.call_id}`, value: JSON.stringify(r) };
+  return { key: boundedKey(`${r.tenant}|${r.connector_id}|${r.call_id}`), value: JSON.stringify(r) };
 }
 export function encodeReportRow(r: ReportRow): OutMessage {
   return {
-    key: `${r.tenant}|${r.connector_id}|${r.report_type}|${r.period_start}`,
+    key: boundedKey(`${r.tenant}|${r.connector_id}|${r.report_type}|${r.period_start}`),
     value: JSON.stringify(r),
     headers: { [H.kind]: 'report' },
   };
 }
 export function encodeBilling(r: BillingRow): OutMessage {
   return {
-    key: `${r.tenant}|${r.connector_id}|${r.month}|${r.company}`,
+    key: boundedKey(`${r.tenant}|${r.connector_id}|${r.month}|${r.company}`),
     value: JSON.stringify(r),
     headers: { [H.kind]: 'billing' },
   };
@@ -98,7 +113,7 @@ export function kindOf(m: InMessage): string {
 }
 
 export function encodeDeadLetter(d: DeadLetter): OutMessage {
-  return { key: d.connector_id || null, value: JSON.stringify(d) };
+  return { key: boundedKey(d.connector_id || null), value: JSON.stringify(d) };
 }
 
 /** The bytes as text for a dead letter: UTF-8 when valid, else base64 with a prefix. */

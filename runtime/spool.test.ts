@@ -105,7 +105,7 @@ describe('spool', () => {
     const seg = join(dataDir, 'spool', readdirSync(join(dataDir, 'spool')).find((f) => f.endsWith('.seg'))!);
     const buf = readFileSync(seg);
     const frame = encodeFrame([fixed(0)]).length;
-    buf[frame * 2 + 20] ^= 0xff; // a flipped bit inside the third frame
+    buf[frame * 2 + 20] = buf[frame * 2 + 20]! ^ 0xff; // a flipped bit inside the third frame
     writeFileSync(seg, buf);
     const warnings: string[] = [];
     const again = await Spool.open({ dataDir, maxBytes: 1 << 20, warn: (m) => warnings.push(m) });

@@ -19,7 +19,18 @@
  * segment is deleted only when all of it is acknowledged.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  truncate,
+  unlink,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { CallhouseError } from './errors.js';
@@ -171,7 +182,10 @@ export class Spool {
   private constructor(opts: SpoolOptions) {
     this.dir = join(opts.dataDir, 'spool');
     this.maxBytes = opts.maxBytes;
-    this.segmentBytes = Math.max(64 * 1024, Math.min(opts.segmentBytes ?? 8 * 1024 * 1024, Math.floor(opts.maxBytes / 4)));
+    this.segmentBytes = Math.max(
+      64 * 1024,
+      Math.min(opts.segmentBytes ?? 8 * 1024 * 1024, Math.floor(opts.maxBytes / 4)),
+    );
     this.warn = opts.warn ?? (() => undefined);
   }
 
@@ -267,7 +281,10 @@ export class Spool {
     const frame = encodeFrame(records);
     if (this.total + this.reserved + frame.length > this.maxBytes) {
       return Promise.reject(
-        new CallhouseError('KAFKA_UNAVAILABLE', `Kafka is unavailable and the ingest spool is full (${this.total} of ${this.maxBytes} bytes)`),
+        new CallhouseError(
+          'KAFKA_UNAVAILABLE',
+          `Kafka is unavailable and the ingest spool is full (${this.total} of ${this.maxBytes} bytes)`,
+        ),
       );
     }
     this.reserved += frame.length;
@@ -299,7 +316,11 @@ export class Spool {
       this.reserved -= bytes;
       // A write that failed half way leaves a torn frame: cut it off so later frames stay readable.
       if (this.active) await this.active.fh.truncate(this.active.size).catch(() => undefined);
-      const err = new CallhouseError('KAFKA_UNAVAILABLE', `Kafka is unavailable and the spool cannot be written: ${(e as Error).message}`, { cause: e });
+      const err = new CallhouseError(
+        'KAFKA_UNAVAILABLE',
+        `Kafka is unavailable and the spool cannot be written: ${(e as Error).message}`,
+        { cause: e },
+      );
       for (const p of batch) p.reject(err);
     }
     // Frames queued meanwhile go in the next turn, so that a drain's seal can run in between.
