@@ -14,6 +14,7 @@ import { asCallhouseError, CallhouseError } from './errors.js';
 import { allowList } from './ip.js';
 import type { Bus, TopicNames } from './kafka.js';
 import type { Metrics } from './metrics.js';
+import type { Spool, SpoolRecord } from './spool.js';
 import type { StatusBoard } from './status.js';
 
 export interface HttpDeps {
@@ -25,6 +26,9 @@ export interface HttpDeps {
   status: StatusBoard;
   trustedProxies: string[];
   ready(): Promise<{ kafka: boolean; warehouse: boolean }>;
+  /** Where reports wait, on disk, while Kafka is unavailable. */
+  spool?: Spool;
+  produceTimeoutMs?: number;
 }
 
 /** Constant-time comparison of a presented token with the configured one. */
@@ -111,7 +115,7 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
       const original = encodeRaw({ key: '', body, content_type: contentType, meta: {} }, config);
       const d = deadLetter({ stage: 'ingest', error: err, connectorId: id, source: type, payload: body, originTopic: deps.topics.raw(type), originHeaders: original.headers });
       try {
-        await deps.bus.produce(deps.topics.deadLetters, [encodeDeadLetter(d)]);
+        await makeDurable(deps, [{ topic: deps.topics.deadLetters, ...encodeDeadLetter(d) }]);
       } catch (pe) {
         return unavailable(reply, deps, pe);
       }
@@ -121,7 +125,7 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
       return reply.code(r.status === 200 ? 400 : r.status).send(r.body);
     }
     try {
-      await deps.bus.produce(deps.topics.raw(type), payloads.map((p) => encodeRaw(p, config)));
+      await makeDurable(deps, payloads.map((p) => ({ topic: deps.topics.raw(type), ...encodeRaw(p, config) })));
     } catch (e) {
       return unavailable(reply, deps, e);
     }
@@ -133,6 +137,34 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
     return reply.code(ok.status).send(ok.body);
   });
   return app;
+}
+
+/**
+ * Makes records durable: in Kafka (acknowledged by all in-sync replicas), or, when Kafka does not
+ * acknowledge in time, in the on-disk spool (fsynced), which the service drains into Kafka in
+ * order once it is back. While the spool holds anything, new records queue behind it, so that
+ * records of one call keep their order. Throws when neither can take them (the caller answers 503).
+ */
+export async function makeDurable(deps: Pick<HttpDeps, 'bus' | 'spool' | 'produceTimeoutMs'>, records: SpoolRecord[]): Promise<void> {
+  const spool = deps.spool;
+  if (spool && !spool.isEmpty()) return spool.append(records);
+  const byTopic = new Map<string, SpoolRecord[]>();
+  for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+  const sent = Promise.all([...byTopic].map(([topic, list]) => deps.bus.produce(topic, list)));
+  if (!spool) return void (await sent);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CallhouseError('KAFKA_UNAVAILABLE', 'Kafka did not acknowledge in time')), deps.produceTimeoutMs ?? 5000);
+  });
+  try {
+    await Promise.race([sent, timeout]);
+  } catch {
+    // If the late send still succeeds, the record is in Kafka twice: the warehouse keeps one.
+    sent.catch(() => undefined);
+    await spool.append(records);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function unavailable(reply: FastifyReply, deps: Pick<HttpDeps, 'logger'>, e: unknown): FastifyReply {

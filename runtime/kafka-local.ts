@@ -85,10 +85,12 @@ export async function startLocalKafka(opts: StartOptions): Promise<LocalKafka> {
   }
 
   const libs = fetchKafka(log);
-  const port = await freePort();
-  const controllerPort = await freePort();
   const dataPath = join(home, 'data');
   const props = join(home, 'server.properties');
+  // A restarted broker takes its previous ports when it can, so clients that knew it find it again.
+  const previous = existsSync(props) ? readFileSync(props, 'utf8') : '';
+  const port = await portOr(Number(/PLAINTEXT:\/\/127\.0\.0\.1:(\d+)/.exec(previous)?.[1] ?? 0));
+  const controllerPort = await portOr(Number(/CONTROLLER:\/\/127\.0\.0\.1:(\d+)/.exec(previous)?.[1] ?? 0));
   writeFileSync(props, serverProperties(port, controllerPort, dataPath));
   writeFileSync(join(home, 'log4j.properties'), LOG4J);
 
@@ -225,6 +227,20 @@ export function canConnect(brokers: string, timeoutMs: number): Promise<boolean>
     s.setTimeout(timeoutMs, () => done(false));
     s.once('error', () => done(false));
     s.connect(Number(port), host!, () => done(true));
+  });
+}
+
+/** `preferred` when it is free, else any free port. */
+async function portOr(preferred: number): Promise<number> {
+  if (preferred > 0 && (await isFree(preferred))) return preferred;
+  return freePort();
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.once('error', () => res(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)));
   });
 }
 

@@ -18,6 +18,7 @@ import { migrate } from './migrations.js';
 import { startTransform } from './roles/transform.js';
 import { Poller } from './roles/poll.js';
 import { readOnlyQuery } from './sql.js';
+import { Spool } from './spool.js';
 import { StatusBoard } from './status.js';
 import { analystClient, openWarehouse, queryRows, type Warehouse } from './warehouse.js';
 
@@ -125,8 +126,20 @@ export async function startService(config: Config, role: Role, logger: Logger): 
 
   const servers: FastifyInstance[] = [];
   let ingestUrl: string | undefined;
+  let spool: Spool | undefined;
+  let spoolTimer: NodeJS.Timeout | undefined;
   if (has('ingest')) {
-    const app = buildIngestServer({ bus, topics, connectors: config.connectors, logger, metrics, status, trustedProxies: config.ingest.trusted_proxies, ready });
+    spool = await Spool.open({ dataDir: config.env.dataDir, maxBytes: config.ingest.spool_max_bytes, warn: (m) => logger.warn(m) });
+    const drain = async (): Promise<void> => {
+      metrics.spoolBytes.set(spool!.bytes());
+      if (spool!.isEmpty()) return;
+      const r = await spool!.drain((topic, messages) => bus.produce(topic, messages));
+      logger.info({ records: r.records }, 'ingest spool drained into Kafka');
+      metrics.spoolBytes.set(spool!.bytes());
+    };
+    spoolTimer = setInterval(() => void drain().catch((e: Error) => logger.warn(`ingest spool: Kafka still unavailable: ${e.message}`)), 1000);
+    spoolTimer.unref();
+    const app = buildIngestServer({ bus, topics, connectors: config.connectors, logger, metrics, status, trustedProxies: config.ingest.trusted_proxies, ready, spool });
     ingestUrl = await app.listen({ port: config.env.httpPort, host: '0.0.0.0' });
     ingestUrl = ingestUrl.replace('0.0.0.0', '127.0.0.1');
     servers.push(app);
@@ -165,6 +178,9 @@ export async function startService(config: Config, role: Role, logger: Logger): 
       clearInterval(lagTimer);
       // Stop taking requests first, then let in-flight work finish and commit.
       for (const s of servers) await s.close().catch(() => undefined);
+      clearInterval(spoolTimer);
+      if (spool && !spool.isEmpty()) await spool.drain((topic, messages) => bus.produce(topic, messages)).catch(() => undefined);
+      await spool?.close();
       await poller?.stop();
       for (const h of handles) await h.stop().catch(() => undefined);
       await bus.close();
