@@ -49,7 +49,7 @@ export class IpcortexClient {
           maxMs: retry_max_ms,
           sleep: (ms) => this.ctx.sleep(ms),
           onRetry: (e, attempt, delay) =>
-            this.ctx.logger.warn({ command, attempt, delayMs: Math.round(delay), code: e.code }, e.message),
+            this.ctx.logger.warn({ command, attempt, delayMs: Math.round(delay), error_code: e.code }, e.message),
         });
       } catch (e) {
         if (e instanceof CallhouseError && e.code === 'VENDOR_LOCKED') {

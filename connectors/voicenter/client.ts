@@ -92,7 +92,7 @@ export async function fetchCdrs(ctx: PollContext<VoicenterConfig>, from: Date, t
       maxMs: 60_000,
       sleep: (ms) => ctx.sleep(ms),
       onRetry: (e, attempt, delayMs) =>
-        ctx.logger.warn({ code: e.code, attempt, delayMs }, `voicenter: ${redactText(e.message)}; retrying`),
+        ctx.logger.warn({ error_code: e.code, attempt, delayMs }, `voicenter: ${redactText(e.message)}; retrying`),
     },
   );
 }
