@@ -43,9 +43,15 @@ export const pipelineSchema = z
       .object({
         trusted_proxies: z.array(z.string()).default([]).describe('Proxies whose X-Forwarded-For is believed for allow_ips. Example: `[10.0.0.1/32]`'),
         spool_max_bytes: z.number().int().positive().default(256 * 1024 * 1024).describe('Disk spool for reports while Kafka is down, in bytes. Example: `268435456`'),
+        rate_limit_per_source: z
+          .number()
+          .int()
+          .positive()
+          .default(5000)
+          .describe('Requests per second one source address may send to /ingest (bursts of twice that); more get 429. Example: `5000`'),
       })
       .strict()
-      .default({ trusted_proxies: [], spool_max_bytes: 256 * 1024 * 1024 })
+      .default({ trusted_proxies: [], spool_max_bytes: 256 * 1024 * 1024, rate_limit_per_source: 5000 })
       .describe('The ingest listener.'),
   })
   .strict();

@@ -28,6 +28,8 @@ export interface HttpDeps {
   ready(): Promise<{ kafka: boolean; warehouse: boolean }>;
   /** Where reports wait, on disk, while Kafka is unavailable. */
   spool?: Spool;
+  /** Requests per second one source address may send (bursts of twice that). */
+  rateLimitPerSource?: number;
   produceTimeoutMs?: number;
 }
 
@@ -62,6 +64,28 @@ function commonRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'metrics' | 're
   });
 }
 
+/** A token bucket per source address: `perSecond` sustained, bursts of twice that. */
+export class SourceLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(
+    private readonly perSecond: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  take(source: string): boolean {
+    const t = this.now();
+    const burst = this.perSecond * 2;
+    const b = this.buckets.get(source) ?? { tokens: burst, at: t };
+    b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * this.perSecond);
+    b.at = t;
+    if (this.buckets.size > 10_000) this.buckets.clear();
+    this.buckets.set(source, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+}
+
 export function buildIngestServer(deps: HttpDeps): FastifyInstance {
   const maxBody = Math.max(1024 * 1024, ...deps.connectors.map((c) => c.max_body_bytes));
   const app = Fastify({
@@ -73,6 +97,7 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const byId = new Map(deps.connectors.map((c) => [c.id, c]));
+  const limiter = new SourceLimiter(deps.rateLimitPerSource ?? 5000);
   const allowed = new Map(deps.connectors.filter((c) => c.allow_ips?.length).map((c) => [c.id, allowList(c.allow_ips!)]));
 
   commonRoutes(app, deps);
@@ -98,6 +123,10 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
       deps.status.count(id, 'errors');
       return reply.code(status).send({ error: message });
     };
+    if (!limiter.take(req.ip)) {
+      reply.header('retry-after', '1');
+      return reject(429, 'RATE_LIMITED', 'too many requests from this address');
+    }
     const check = allowed.get(id);
     if (check && !check(req.ip)) return reject(403, 'FORBIDDEN', 'address not allowed');
     if (config.token && !tokenMatches(presentedToken(req), config.token)) return reject(401, 'UNAUTHORIZED', 'bad or missing token');
