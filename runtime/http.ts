@@ -30,6 +30,8 @@ export interface HttpDeps {
   spool?: Spool;
   /** Requests per second one source address may send (bursts of twice that). */
   rateLimitPerSource?: number;
+  /** The data directory, for connectors' after-ingest work (recordings). */
+  dataDir?: string;
   produceTimeoutMs?: number;
 }
 
@@ -161,6 +163,17 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
     deps.metrics.produced.inc(labels, payloads.length);
     deps.status.count(id, 'produced', payloads.length);
     deps.status.success(id);
+    const after = spec.ingest.afterDurable;
+    if (after) {
+      void after(payloads, config, { logger: deps.logger.child({ connector: id }), dataDir: deps.dataDir ?? '.' })
+        .then((more) => (more.length > 0 ? makeDurable(deps, more.map((p) => ({ topic: deps.topics.raw(type), ...encodeRaw(p, config) }))) : undefined))
+        .catch((e: unknown) => {
+          const err = asCallhouseError(e);
+          deps.metrics.failed.inc({ ...labels, code: err.code });
+          deps.status.failure(id, err.code, err.message, false);
+          deps.logger.warn({ connector: id, error_code: err.code }, `after-ingest work failed: ${err.message}`);
+        });
+    }
     const ok = spec.ingest.ok(config);
     if (ok.contentType) reply.header('content-type', ok.contentType);
     return reply.code(ok.status).send(ok.body);

@@ -139,7 +139,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     };
     spoolTimer = setInterval(() => void drain().catch((e: Error) => logger.warn(`ingest spool: Kafka still unavailable: ${e.message}`)), 1000);
     spoolTimer.unref();
-    const app = buildIngestServer({ bus, topics, connectors: config.connectors, logger, metrics, status, trustedProxies: config.ingest.trusted_proxies, ready, spool, rateLimitPerSource: config.ingest.rate_limit_per_source });
+    const app = buildIngestServer({ bus, topics, connectors: config.connectors, logger, metrics, status, trustedProxies: config.ingest.trusted_proxies, ready, spool, rateLimitPerSource: config.ingest.rate_limit_per_source, dataDir: config.env.dataDir });
     ingestUrl = await app.listen({ port: config.env.httpPort, host: '0.0.0.0' });
     ingestUrl = ingestUrl.replace('0.0.0.0', '127.0.0.1');
     servers.push(app);

@@ -74,6 +74,12 @@ export interface IngestReply {
   contentType?: string;
 }
 
+export interface AfterDurableContext {
+  logger: Logger;
+  /** The callhouse data directory (for files a connector keeps, such as recordings). */
+  dataDir: string;
+}
+
 export interface IngestSpec<C extends BaseConnectorConfig = BaseConnectorConfig> {
   /**
    * Splits a request body into payloads for `raw.<type>` and extracts their keys. Must only
@@ -85,6 +91,13 @@ export interface IngestSpec<C extends BaseConnectorConfig = BaseConnectorConfig>
   ok(config: C): IngestReply;
   /** The body the vendor expects with a 400 (unparseable body). */
   rejected?(config: C, reason: string): IngestReply;
+  /**
+   * Work the runtime starts once accepted payloads are durable, without delaying the vendor's
+   * 200: for example downloading a recording that a report names. The payloads it returns are
+   * made durable on `raw.<type>` like received ones (so what it produced is normalised and kept).
+   * A failure is logged and counted; the vendor does not resend for it.
+   */
+  afterDurable?(payloads: RawPayload[], config: C, ctx: AfterDurableContext): Promise<RawPayload[]>;
 }
 
 /** A position in a vendor's data, stored on the compacted `connector-state` topic. */

@@ -39,8 +39,8 @@ export const apiSchema = z
     recordings_dir: z
       .string()
       .min(1)
-      .default('./var/recordings/yeastar-s')
-      .describe('Directory where downloaded recordings are saved. Example: `./var/recordings`'),
+      .default('recordings')
+      .describe('Directory where downloaded recordings are saved (relative: under CALLHOUSE_DATA_DIR), one folder per connector. Example: `/srv/recordings`'),
   })
   .strict();
 

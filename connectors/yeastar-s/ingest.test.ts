@@ -84,7 +84,7 @@ describe('yeastar-s config', () => {
 
   it('fills api defaults and keeps the password', () => {
     const c = yeastarSConfigSchema.parse({ id: 'a', type: 'yeastar-s', api: { base_url: 'https://192.168.5.150:8088', username: 'api', password: 'pa55' } });
-    expect(c.api).toEqual({ base_url: 'https://192.168.5.150:8088', username: 'api', password: 'pa55', version: 'v1.0.1', port: '8260', recordings_dir: './var/recordings/yeastar-s' });
+    expect(c.api).toEqual({ base_url: 'https://192.168.5.150:8088', username: 'api', password: 'pa55', version: 'v1.0.1', port: '8260', recordings_dir: 'recordings' });
   });
 
   it('rejects an unknown time zone at its path', () => {

@@ -6,6 +6,7 @@
 import type { IngestSpec, RawPayload } from '../core/contract.js';
 import { callIdOf, readReports } from '../../transforms/yeastar-s/body.js';
 import type { YeastarSConfig } from './config.js';
+import { downloadRecordings } from './recordings.js';
 
 export const yeastarSIngest: IngestSpec<YeastarSConfig> = {
   accept(body, contentType): RawPayload[] {
@@ -19,5 +20,6 @@ export const yeastarSIngest: IngestSpec<YeastarSConfig> = {
     );
   },
   ok: () => ({ status: 200, body: { status: 'Success' } }),
+  afterDurable: downloadRecordings,
   rejected: (_config, reason) => ({ status: 400, body: { status: 'Failed', reason } }),
 };

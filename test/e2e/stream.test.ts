@@ -85,3 +85,32 @@ describe('the stream end to end', () => {
     expect(Number(rows[0]!.d)).toBe(20);
   });
 });
+
+describe('Yeastar S recordings', () => {
+  it('downloads the recording a NewCdr names through the PBX API, and records its location in call_events', async () => {
+    const { startSimulator } = await import('../../simulators/yeastar-s/index.js');
+    const { readFileSync } = await import('node:fs');
+    const wav = Buffer.from('RIFF-demo-recording-bytes');
+    const pbx = await startSimulator({ username: 'api', password: 'pbx-api-password-9', recordings: { 'rec-1505352615.274.wav': wav } });
+    const t = await startTestService({
+      connectors: [{ id: 'rec', type: 'yeastar-s', timezone: 'UTC', token: TOKEN, api: { base_url: pbx.url, username: 'api', password: 'pbx-api-password-9' } }],
+    });
+    try {
+      const cdr = '{"action":"NewCdr","callid":"1505352615.274","timestart":"2017-09-14 01:30:15","callfrom":"1000","callto":"91000","desttrunkname":"Apple_test","callduraction":"29","talkduraction":"29","status":"ANSWERED","type":"Outbound","recording":"rec-1505352615.274.wav"}';
+      const r = await fetch(`${t.ingestUrl}/ingest/yeastar-s/rec?token=${TOKEN}`, { method: 'POST', body: cdr });
+      expect(r.status).toBe(200);
+      const saved = await until('the recording location', async () => {
+        const rows = await t.query<{ info: string }>(`SELECT info FROM {db}.call_events FINAL WHERE call_id = '1505352615.274' AND vendor_action = 'RecordingSaved'`);
+        return rows[0]?.info;
+      });
+      expect(saved.endsWith('/recordings/rec/rec-1505352615.274.wav')).toBe(true);
+      expect(readFileSync(saved)).toEqual(wav);
+      const call = await t.query<{ recording: string }>(`SELECT recording FROM {db}.calls FINAL WHERE call_id = '1505352615.274'`);
+      expect(call).toEqual([{ recording: 'rec-1505352615.274.wav' }]);
+    } finally {
+      await t.stop();
+      await pbx.close();
+      (await import('../../connectors/yeastar-s/recordings.js')).closeRecordingSessions();
+    }
+  });
+});
