@@ -101,7 +101,7 @@ program
       const status = new StatusBoard();
       status.register(c.id, c.type, c.tenant, 'poll', true);
       const report = progressReporter(`${id}`);
-      const r = await backfill(c, { from, to }, { bus, topics, cursors: new CursorStore(bus, topics), logger, metrics: new Metrics({ defaults: false }), status }, report.update, abort.signal);
+      const r = await backfill(c, { from, to }, { bus, topics, cursors: new CursorStore(bus, topics), logger, metrics: new Metrics({ defaults: false }), status, dataDir: cfg.env.dataDir }, report.update, abort.signal);
       report.done();
       console.log(`backfill ${id}: ${r.records} records over ${r.days} day(s)${r.resumedFrom ? `, resumed from ${r.resumedFrom}` : ''}`);
     } finally {

@@ -112,7 +112,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   const cursors = new CursorStore(bus, topics);
   let poller: Poller | undefined;
   if (has('poll')) {
-    poller = new Poller(config.connectors, { bus, topics, cursors, logger, metrics, status });
+    poller = new Poller(config.connectors, { bus, topics, cursors, logger, metrics, status, dataDir: config.env.dataDir });
     await poller.start();
   }
 

@@ -122,6 +122,8 @@ export interface PollContext<C extends BaseConnectorConfig = BaseConnectorConfig
   signal: AbortSignal;
   /** Shared state across reads in this process (tokens, sessions). */
   session: Map<string, unknown>;
+  /** The callhouse data directory, for locks shared with other callhouse processes on it. */
+  dataDir?: string;
   /** Sleeps, or rejects when the signal aborts. */
   sleep(ms: number): Promise<void>;
   now(): Date;

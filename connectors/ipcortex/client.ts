@@ -8,7 +8,9 @@ import { CallhouseError } from '../../runtime/errors.js';
 import { registerSecret } from '../../runtime/redact.js';
 import type { PollContext } from '../core/contract.js';
 import { vendorFetch, type VendorResponse } from '../core/http.js';
+import { withFileLock } from '../core/file-lock.js';
 import { Mutex, withRetry } from '../core/retry.js';
+import { join } from 'node:path';
 import type { IpcortexConfig } from './config.js';
 
 export const SESSION_COOKIE = 'Red60urne';
@@ -41,7 +43,10 @@ export class IpcortexClient {
   /** Runs one report and returns its `values`; waits out the billing lock. */
   async report(command: ReportCommand, scope: Record<string, unknown>): Promise<unknown> {
     const { lock_retries, retry_base_ms, retry_max_ms } = this.config;
-    return this.lock.run(async () => {
+    // One report at a time per PABX: in this process (the mutex) and across the callhouse
+    // processes sharing this data directory (the lock file), e.g. a backfill beside the service.
+    const locks = this.ctx.dataDir ? join(this.ctx.dataDir, 'locks') : undefined;
+    return this.lock.run(() => withFileLock(locks, `ipcortex-${baseKey(this.config.base_url)}`, (ms) => this.ctx.sleep(ms), async () => {
       try {
         return await withRetry(() => this.reportOnce(command, scope), {
           retries: lock_retries,
@@ -61,7 +66,7 @@ export class IpcortexClient {
         }
         throw e;
       }
-    });
+    }));
   }
 
   /** Logs in (session auth) to prove the credentials; an API key cannot be checked without a report. */

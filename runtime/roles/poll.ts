@@ -24,13 +24,16 @@ export interface PollDeps {
   logger: Logger;
   metrics: Metrics;
   status: StatusBoard;
+  /** The data directory (locks shared with other callhouse processes). */
+  dataDir?: string;
 }
 
 const STOPPING_CODES = new Set(['VENDOR_AUTH', 'VENDOR_FORBIDDEN', 'CONFIG_INVALID', 'UNTRUSTED_URL']);
 
-export function pollContext(config: BaseConnectorConfig, logger: Logger, signal: AbortSignal, session: Map<string, unknown>): PollContext {
+export function pollContext(config: BaseConnectorConfig, logger: Logger, signal: AbortSignal, session: Map<string, unknown>, dataDir?: string): PollContext {
   return {
     config,
+    ...(dataDir ? { dataDir } : {}),
     logger: logger.child({ connector: config.id }),
     signal,
     session,
@@ -108,7 +111,7 @@ export class Poller {
     const { status, cursors, logger } = this.deps;
     if (status.get(config.id)?.state === 'stopped') return;
     status.update(config.id, { state: 'running' });
-    const ctx = pollContext(config, logger, this.abort.signal, this.session(config.id));
+    const ctx = pollContext(config, logger, this.abort.signal, this.session(config.id), this.deps.dataDir);
     try {
       const state = await cursors.get(config.id);
       let cursor: Cursor | null = state?.cursor ?? null;
@@ -192,7 +195,7 @@ export async function backfill(
   const state = await deps.cursors.get(config.id);
   const sameRange = state?.backfill && state.backfill.from === range.from.toISOString() && state.backfill.to === range.to.toISOString();
   const doneTo = sameRange ? new Date(state!.backfill!.done_to).getTime() : range.from.getTime();
-  const ctx = pollContext(config, deps.logger, signal, new Map());
+  const ctx = pollContext(config, deps.logger, signal, new Map(), deps.dataDir);
   let records = 0;
   let done = days.filter((d) => d.to.getTime() <= doneTo).length;
   onProgress({ done, total: days.length, records, window: days[Math.max(0, done - 1)] ?? range });

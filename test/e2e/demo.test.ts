@@ -1,0 +1,56 @@
+/**
+ * `callhouse demo` on a fresh data directory: four simulators, the whole pipeline, then a KPI table
+ * whose numbers match `callhouse sql` on the same data afterwards.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../runtime/kafka-local.js';
+import { KPI_SUMMARY_SQL } from '../../runtime/demo.js';
+import { testBrokers } from '../helpers/kafka.js';
+
+function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/callhouse.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('callhouse demo', () => {
+  it('ends with a KPI table whose numbers match callhouse sql on the same data', async () => {
+    const env = {
+      KAFKA_BROKERS: testBrokers().join(','),
+      CALLHOUSE_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'callhouse-demo-')), 'var'),
+      CALLHOUSE_TOPIC_PREFIX: `d${randomBytes(4).toString('hex')}.`,
+      CALLHOUSE_HTTP_PORT: String(await freePort()),
+      CALLHOUSE_ADMIN_PORT: String(await freePort()),
+      LOG_LEVEL: 'error',
+    };
+    const demo = await run(['demo', '--duration', '3s'], env);
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stdout).toContain('KPI summary (from the kpi_daily view)');
+    // Rows of the printed table: │ tenant │ source │ calls │ answered_calls │ asr │ acd │ talk │
+    const printed = demo.stdout
+      .split('\n')
+      .filter((l) => /^│ \w/.test(l) && !l.includes('tenant'))
+      .map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+    expect(printed.map((r) => `${r[0]}/${r[1]}`)).toEqual(['acme/yeastar-s', 'brightdesk/ipcortex', 'shalom/voicenter']);
+    for (const r of printed) expect(Number(r[2])).toBeGreaterThan(10);
+
+    const sql = await run(['sql', KPI_SUMMARY_SQL, '--format', 'json'], env);
+    expect(sql.code, sql.stderr).toBe(0);
+    const rows = sql.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((r) => [r.tenant, r.source, String(r.calls), String(r.answered_calls), String(r.talk)])).toEqual(
+      printed.map((r) => [r[0], r[1], r[2], r[3], r[6]]),
+    );
+    const reports = await run(['sql', "SELECT count() AS n FROM report_rows FINAL WHERE connector_id = 'shanghai-p570'", '--format', 'csv'], env);
+    expect(Number(reports.stdout.trim().split('\n')[1])).toBeGreaterThan(0);
+  }, 300_000);
+});
