@@ -21,12 +21,37 @@ export interface BackfillResult {
   requests: number;
 }
 
-export async function backfillStage(env: BenchEnv, opts: { callsPerDay: number; days: number; seconds: number }): Promise<BackfillResult> {
-  const sim = await startSimulator({ seed: 11, callsPerDay: opts.callsPerDay, maxReturn: 10_000, requestsPerMinute: 1_000_000 });
+export async function backfillStage(
+  env: BenchEnv,
+  opts: { callsPerDay: number; days: number; seconds: number },
+): Promise<BackfillResult> {
+  const sim = await startSimulator({
+    seed: 11,
+    callsPerDay: opts.callsPerDay,
+    maxReturn: 10_000,
+    requestsPerMinute: 1_000_000,
+  });
   const base = env.config('backfill');
   const config = validateConfig(
-    { connectors: [{ id: 'bench-vc', type: 'voicenter', code: 'sim-voicenter-code', base_url: sim.url, requests_per_minute: 1_000_000, min_spacing_ms: 0 }] },
-    { ...process.env, KAFKA_BROKERS: env.brokers.join(','), CALLHOUSE_DATA_DIR: env.dir, CALLHOUSE_TOPIC_PREFIX: base.env.topicPrefix, CLICKHOUSE_URL: '' },
+    {
+      connectors: [
+        {
+          id: 'bench-vc',
+          type: 'voicenter',
+          code: 'sim-voicenter-code',
+          base_url: sim.url,
+          requests_per_minute: 1_000_000,
+          min_spacing_ms: 0,
+        },
+      ],
+    },
+    {
+      ...process.env,
+      KAFKA_BROKERS: env.brokers.join(','),
+      CALLHOUSE_DATA_DIR: env.dir,
+      CALLHOUSE_TOPIC_PREFIX: base.env.topicPrefix,
+      CLICKHOUSE_URL: '',
+    },
   );
   const vc = config.connectors[0]!;
   const topics = topicNames(config.env.topicPrefix);
@@ -38,7 +63,14 @@ export async function backfillStage(env: BenchEnv, opts: { callsPerDay: number; 
   try {
     await bus.ensureTopics(topicSpecs(config, topics));
     await settle();
-    const deps = { bus, topics, cursors: new CursorStore(bus, topics), logger: env.logger, metrics: new Metrics({ defaults: false }), status };
+    const deps = {
+      bus,
+      topics,
+      cursors: new CursorStore(bus, topics),
+      logger: env.logger,
+      metrics: new Metrics({ defaults: false }),
+      status,
+    };
     const to = Date.UTC(2024, 4, 1);
     const range = { from: new Date(to - opts.days * 86_400_000), to: new Date(to) };
     const t0 = performance.now();
@@ -52,7 +84,13 @@ export async function backfillStage(env: BenchEnv, opts: { callsPerDay: number; 
       if (!abort.signal.aborted) throw e;
     }
     const seconds = (performance.now() - t0) / 1000;
-    return { records, days, seconds: Math.round(seconds * 10) / 10, records_per_s: Math.round(records / seconds), requests: sim.requests.length };
+    return {
+      records,
+      days,
+      seconds: Math.round(seconds * 10) / 10,
+      records_per_s: Math.round(records / seconds),
+      requests: sim.requests.length,
+    };
   } finally {
     clearTimeout(timer);
     await bus.close();

@@ -23,9 +23,14 @@ export interface E2eResult {
   engine_mb: number | null;
 }
 
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+const quantile = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
-export async function e2e(env: BenchEnv, rss: RssSampler, opts: { rate: number; seconds: number; pollMs?: number }): Promise<E2eResult> {
+export async function e2e(
+  env: BenchEnv,
+  rss: RssSampler,
+  opts: { rate: number; seconds: number; pollMs?: number },
+): Promise<E2eResult> {
   const pollMs = opts.pollMs ?? 100;
   const config = env.config('e2e', { sink: { batch_ms: 200, batch_rows: 20000 } });
   const service = await startService(config, 'all', env.logger);
@@ -46,7 +51,10 @@ export async function e2e(env: BenchEnv, rss: RssSampler, opts: { rate: number; 
         if (r.at > since) since = r.at;
       }
       // Re-read a margin before the newest row seen: a later insert may carry an older ingested_at.
-      since = new Date(Math.max(0, Date.parse(`${since.replace(' ', 'T')}Z`) - 30_000)).toISOString().replace('T', ' ').slice(0, 23);
+      since = new Date(Math.max(0, Date.parse(`${since.replace(' ', 'T')}Z`) - 30_000))
+        .toISOString()
+        .replace('T', ' ')
+        .slice(0, 23);
       await sleep(Math.max(0, pollMs - (Date.now() - t)));
     }
   })();
@@ -66,8 +74,14 @@ export async function e2e(env: BenchEnv, rss: RssSampler, opts: { rate: number; 
     const sent = Object.entries(load.sent_cdr ?? {});
     const end = Date.now() + 30_000;
     while (Date.now() < end && sent.some(([id]) => !seen.has(id))) await sleep(100);
-    const fresh = sent.filter(([id]) => seen.has(id)).map(([id, at]) => (seen.get(id)! - at) / 1000).sort((a, b) => a - b);
-    const engine = await queryRows<{ v: string }>(wh, `SELECT value AS v FROM system.metrics WHERE metric = 'MemoryTracking'`).catch(() => []);
+    const fresh = sent
+      .filter(([id]) => seen.has(id))
+      .map(([id, at]) => (seen.get(id)! - at) / 1000)
+      .sort((a, b) => a - b);
+    const engine = await queryRows<{ v: string }>(
+      wh,
+      `SELECT value AS v FROM system.metrics WHERE metric = 'MemoryTracking'`,
+    ).catch(() => []);
     delete load.sent_cdr;
     return {
       load,

@@ -40,9 +40,7 @@ export async function openBenchEnv(log: (line: string) => void): Promise<BenchEn
     config: (name, extra = {}, env = {}) =>
       validateConfig(
         {
-          connectors: [
-            { id: 'bench-ys', type: 'yeastar-s', timezone: 'Europe/London', country: 'GB', token: TOKEN },
-          ],
+          connectors: [{ id: 'bench-ys', type: 'yeastar-s', timezone: 'Europe/London', country: 'GB', token: TOKEN }],
           // The load generator is one source address: no per-source limit in the benchmark.
           ingest: { rate_limit_per_source: 10_000_000 },
           ...extra,

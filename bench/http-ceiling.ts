@@ -11,7 +11,11 @@ import type { BenchEnv } from './env.js';
 import { runLoad, YEASTAR_PATH } from './load.js';
 import type { LoadResult } from './loadgen.js';
 
-export async function httpCeiling(env: BenchEnv, bodies: BenchBody[], opts: { connections: number; seconds: number }): Promise<LoadResult> {
+export async function httpCeiling(
+  env: BenchEnv,
+  bodies: BenchBody[],
+  opts: { connections: number; seconds: number },
+): Promise<LoadResult> {
   const config = env.config('ceiling');
   const status = new StatusBoard();
   for (const c of config.connectors) status.register(c.id, c.type, c.tenant, 'push', true);
@@ -32,11 +36,19 @@ export async function httpCeiling(env: BenchEnv, bodies: BenchBody[], opts: { co
     ready: async () => ({ kafka: true, warehouse: true }),
   });
   const url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
+  let result: Awaited<ReturnType<typeof runLoad>>;
   try {
     await runLoad(env.dir, { url, path: YEASTAR_PATH, bodies, connections: opts.connections, duration: 2 }); // warm-up
-    return await runLoad(env.dir, { url, path: YEASTAR_PATH, bodies, connections: opts.connections, duration: opts.seconds });
+    result = await runLoad(env.dir, {
+      url,
+      path: YEASTAR_PATH,
+      bodies,
+      connections: opts.connections,
+      duration: opts.seconds,
+    });
   } finally {
     await app.close();
-    if (produced === 0) throw new Error('the ingest server accepted nothing');
   }
+  if (produced === 0) throw new Error('the ingest server accepted nothing');
+  return result;
 }

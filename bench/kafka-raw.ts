@@ -15,7 +15,11 @@ export interface KafkaRawResult {
   messages: number;
 }
 
-export async function kafkaRaw(env: BenchEnv, bodies: BenchBody[], opts: { messages: number; seconds: number; batch?: number; inFlight?: number }): Promise<KafkaRawResult> {
+export async function kafkaRaw(
+  env: BenchEnv,
+  bodies: BenchBody[],
+  opts: { messages: number; seconds: number; batch?: number; inFlight?: number },
+): Promise<KafkaRawResult> {
   const config = env.config('kafkaraw');
   const ys = config.connectors[0]!;
   const topic = `${config.env.topicPrefix}raw`;
@@ -23,7 +27,9 @@ export async function kafkaRaw(env: BenchEnv, bodies: BenchBody[], opts: { messa
   try {
     await bus.ensureTopics([{ name: topic, partitions: config.kafka.partitions }]);
     await settle();
-    const messages: OutMessage[] = bodies.map((b) => encodeRaw({ key: '', body: Buffer.from(b.body), content_type: 'application/json', meta: {} }, ys));
+    const messages: OutMessage[] = bodies.map((b) =>
+      encodeRaw({ key: '', body: Buffer.from(b.body), content_type: 'application/json', meta: {} }, ys),
+    );
     const batch = opts.batch ?? 200;
     const inFlight = opts.inFlight ?? 8;
     let sent = 0;

@@ -12,7 +12,10 @@ let n = 0;
 export async function runLoad(dir: string, spec: LoadSpec): Promise<LoadResult> {
   const file = join(dir, `load-${process.pid}-${n++}.json`);
   writeFileSync(file, JSON.stringify(spec));
-  const child = spawn(process.execPath, ['--import', 'tsx', LOADGEN, file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', LOADGEN, file], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -14,7 +14,17 @@ export function baseCalls(config: Config, flows = 2000): CallRecord[] {
   const received = nowCh();
   for (const b of yeastarBodies(flows, 7)) {
     if (!b.cdr) continue;
-    const receipt = { id: b.cdr, connector_id: ys.id, type: ys.type, tenant: ys.tenant, received_at: received, content_type: 'application/json', meta: {}, key: b.cdr, body: Buffer.from(b.body) };
+    const receipt = {
+      id: b.cdr,
+      connector_id: ys.id,
+      type: ys.type,
+      tenant: ys.tenant,
+      received_at: received,
+      content_type: 'application/json',
+      meta: {},
+      key: b.cdr,
+      body: Buffer.from(b.body),
+    };
     out.push(...normaliseReceipt(receipt, ys, () => undefined, received).calls);
   }
   return out;

@@ -67,15 +67,27 @@ try {
   });
   await stage('transform', async () => {
     const r = await transform(env, bodies, { records: s(100_000), seconds: s(120) });
-    Object.assign(out, { transform_records_per_s: r.records_per_s, transform_records: r.records, transform_outputs: r.outputs });
+    Object.assign(out, {
+      transform_records_per_s: r.records_per_s,
+      transform_records: r.records,
+      transform_outputs: r.outputs,
+    });
   });
   await stage('kafka', async () => {
     const r = await kafkaRaw(env, bodies, { messages: s(300_000), seconds: s(12) });
-    Object.assign(out, { kafka_produce_per_s: r.produce_per_s, kafka_consume_per_s: r.consume_per_s, kafka_messages: r.messages });
+    Object.assign(out, {
+      kafka_produce_per_s: r.produce_per_s,
+      kafka_consume_per_s: r.consume_per_s,
+      kafka_messages: r.messages,
+    });
   });
   await stage('insert', async () => {
     const r = await warehouseInsert(env, { rows: s(400_000), seconds: s(20) });
-    Object.assign(out, { warehouse_insert_rows_per_s: r.rows_per_s, warehouse_insert_rows: r.rows, warehouse_insertrows_objects_per_s: r.insert_rows_per_s });
+    Object.assign(out, {
+      warehouse_insert_rows_per_s: r.rows_per_s,
+      warehouse_insert_rows: r.rows,
+      warehouse_insertrows_objects_per_s: r.insert_rows_per_s,
+    });
   });
   await stage('sink', async () => {
     rss.reset();
@@ -105,7 +117,12 @@ try {
   });
   await stage('backfill', async () => {
     const r = await backfillStage(env, { callsPerDay: s(5000), days: 30, seconds: s(120) });
-    Object.assign(out, { backfill_records_per_s: r.records_per_s, backfill_records: r.records, backfill_days: r.days, backfill_requests: r.requests });
+    Object.assign(out, {
+      backfill_records_per_s: r.records_per_s,
+      backfill_records: r.records,
+      backfill_days: r.days,
+      backfill_requests: r.requests,
+    });
   });
 } finally {
   out.rss_mb_peak = Math.round(process.resourceUsage().maxRSS / 1024);

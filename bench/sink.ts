@@ -47,11 +47,27 @@ export async function sink(env: BenchEnv, opts: { rows: number; seconds: number 
 
     const clock = timeConsumers(bus);
     const metrics = new Metrics({ defaults: false });
-    const handle = await startSink({ bus, topics, warehouse: wh, logger: env.logger, metrics, batchMs: config.sink.batch_ms, batchRows: config.sink.batch_rows, groupId: 'bench-sink', archiveRaw: false });
+    const handle = await startSink({
+      bus,
+      topics,
+      warehouse: wh,
+      logger: env.logger,
+      metrics,
+      batchMs: config.sink.batch_ms,
+      batchRows: config.sink.batch_rows,
+      groupId: 'bench-sink',
+      archiveRaw: false,
+    });
     await waitFor(() => clock.messages >= opts.rows, opts.seconds * 1000);
     await handle.stop();
     const [row] = await queryRows<{ n: string }>(wh, `SELECT count() AS n FROM ${wh.database}.calls`);
-    return { rows: clock.messages, rows_per_s: clock.rate(), rows_in_calls: Number(row?.n ?? 0), calls_produce_per_s: Math.round(opts.rows / produceS), message_bytes: messageBytes };
+    return {
+      rows: clock.messages,
+      rows_per_s: clock.rate(),
+      rows_in_calls: Number(row?.n ?? 0),
+      calls_produce_per_s: Math.round(opts.rows / produceS),
+      message_bytes: messageBytes,
+    };
   } finally {
     await bus.close();
     await wh.client.command({ query: `DROP DATABASE IF EXISTS ${wh.database}` }).catch(() => undefined);

@@ -18,7 +18,11 @@ export interface TransformResult {
   outputs: number;
 }
 
-export async function transform(env: BenchEnv, bodies: BenchBody[], opts: { records: number; seconds: number }): Promise<TransformResult> {
+export async function transform(
+  env: BenchEnv,
+  bodies: BenchBody[],
+  opts: { records: number; seconds: number },
+): Promise<TransformResult> {
   const config = env.config('transform');
   const topics = topicNames(config.env.topicPrefix);
   const ys = config.connectors[0]!;
@@ -27,14 +31,23 @@ export async function transform(env: BenchEnv, bodies: BenchBody[], opts: { reco
   try {
     await bus.ensureTopics(topicSpecs(config, topics));
     await settle();
-    const raw = bodies.map((b) => encodeRaw({ key: '', body: Buffer.from(b.body), content_type: 'application/json', meta: {} }, ys));
+    const raw = bodies.map((b) =>
+      encodeRaw({ key: '', body: Buffer.from(b.body), content_type: 'application/json', meta: {} }, ys),
+    );
     for (let i = 0; i < opts.records; i += 1000) {
       const part: OutMessage[] = [];
       for (let k = i; k < Math.min(opts.records, i + 1000); k++) part.push(raw[k % raw.length]!);
       await bus.produce(topics.raw('yeastar-s'), part);
     }
     const clock = timeConsumers(bus);
-    const handle = await startTransform({ bus, topics, connectors: config.connectors, logger: env.logger, metrics, groupId: 'bench-transform' });
+    const handle = await startTransform({
+      bus,
+      topics,
+      connectors: config.connectors,
+      logger: env.logger,
+      metrics,
+      groupId: 'bench-transform',
+    });
     await waitFor(() => clock.messages >= opts.records, opts.seconds * 1000);
     await handle.stop();
     const outputs = (await metrics.transformed.get()).values.reduce((a, v) => a + v.value, 0);

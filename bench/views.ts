@@ -19,10 +19,14 @@ export interface ViewsResult {
 }
 
 export async function views(opts: { rows: number; runs: number; timeoutS: number }): Promise<ViewsResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, '--rows', String(opts.rows), '--runs', String(opts.runs)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', SCRIPT, '--rows', String(opts.rows), '--runs', String(opts.runs)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

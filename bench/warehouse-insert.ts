@@ -18,21 +18,31 @@ export interface InsertResult {
   insert_rows_per_s: number;
 }
 
-export async function warehouseInsert(env: BenchEnv, opts: { rows: number; seconds: number; parallel?: number }): Promise<InsertResult> {
+export async function warehouseInsert(
+  env: BenchEnv,
+  opts: { rows: number; seconds: number; parallel?: number },
+): Promise<InsertResult> {
   const config = env.config('whraw');
   const wh = await openWarehouse(warehouseOptions(config));
   try {
     await migrate(wh);
     const base = baseCalls(config);
     const size = config.sink.batch_rows;
-    const texts = [0, 1, 2, 3].map((b) => Array.from({ length: size }, (_, k) => JSON.stringify(callAt(base, b * size + k))).join('\n'));
+    const texts = [0, 1, 2, 3].map((b) =>
+      Array.from({ length: size }, (_, k) => JSON.stringify(callAt(base, b * size + k))).join('\n'),
+    );
     const lines = await timed(opts, size, (from) =>
       wh.client.command({
         query: `INSERT INTO ${wh.database}.calls SETTINGS insert_deduplicate = 1, insert_deduplication_token = 'lines-${from}' FORMAT JSONEachRow\n${texts[(from / size) % texts.length]!}`,
       }),
     );
     const objects = await timed({ ...opts, rows: Math.min(opts.rows, size * 6) }, size, (from) =>
-      insertRows(wh, 'calls', Array.from({ length: size }, (_, k) => callAt(base, from + k) as unknown as Record<string, unknown>), `objects-${from}`),
+      insertRows(
+        wh,
+        'calls',
+        Array.from({ length: size }, (_, k) => callAt(base, from + k) as unknown as Record<string, unknown>),
+        `objects-${from}`,
+      ),
     );
     return { rows_per_s: lines.perS, rows: lines.rows, insert_rows_per_s: objects.perS };
   } finally {
@@ -40,7 +50,11 @@ export async function warehouseInsert(env: BenchEnv, opts: { rows: number; secon
   }
 }
 
-async function timed(opts: { rows: number; seconds: number; parallel?: number }, size: number, insert: (from: number) => Promise<unknown>): Promise<{ rows: number; perS: number }> {
+async function timed(
+  opts: { rows: number; seconds: number; parallel?: number },
+  size: number,
+  insert: (from: number) => Promise<unknown>,
+): Promise<{ rows: number; perS: number }> {
   let next = 0;
   let done = 0;
   const deadline = performance.now() + opts.seconds * 1000;

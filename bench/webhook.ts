@@ -18,14 +18,24 @@ export interface WebhookResult {
   rawMessages: number;
 }
 
-export async function webhook(env: BenchEnv, bodies: BenchBody[], opts: { connections: number; seconds: number }): Promise<WebhookResult> {
+export async function webhook(
+  env: BenchEnv,
+  bodies: BenchBody[],
+  opts: { connections: number; seconds: number },
+): Promise<WebhookResult> {
   const name = 'ingest';
   const config = env.config(name);
   const service = await startService(config, 'ingest', env.logger);
   try {
     const url = service.ingestUrl!;
     await runLoad(env.dir, { url, path: YEASTAR_PATH, bodies, connections: opts.connections, duration: 2 }); // warm-up
-    const load = await runLoad(env.dir, { url, path: YEASTAR_PATH, bodies, connections: opts.connections, duration: opts.seconds });
+    const load = await runLoad(env.dir, {
+      url,
+      path: YEASTAR_PATH,
+      bodies,
+      connections: opts.connections,
+      duration: opts.seconds,
+    });
     const rawTopic = service.topics.raw('yeastar-s');
     return { load, name, rawTopic, rawMessages: await topicSize(service.bus, [rawTopic]) };
   } finally {

@@ -11,7 +11,16 @@ import { Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
 import { redactText } from './redact.js';
 import { backfill } from './roles/poll.js';
-import { ROLES, connectKafka, startService, statusReport, topicSpecs, warehouseHolder, warehouseOptions, type Role } from './service.js';
+import {
+  ROLES,
+  connectKafka,
+  startService,
+  statusReport,
+  topicSpecs,
+  warehouseHolder,
+  warehouseOptions,
+  type Role,
+} from './service.js';
 import { readOnlyQuery, type SqlResult } from './sql.js';
 import { StatusBoard } from './status.js';
 import { analystClient, openWarehouse } from './warehouse.js';
@@ -65,11 +74,16 @@ program
   .action(async (opts: { config?: string }) => {
     const cfg = config(opts);
     if (!cfg.env.clickhouseUrl && warehouseHolder(cfg.env.dataDir)) {
-      throw new CallhouseError('USAGE', 'the embedded warehouse is held by a running callhouse, which has already migrated it');
+      throw new CallhouseError(
+        'USAGE',
+        'the embedded warehouse is held by a running callhouse, which has already migrated it',
+      );
     }
     const wh = await openWarehouse(warehouseOptions(cfg));
     const r = await migrate(wh, { rawRetentionDays: cfg.warehouse.raw_retention_days });
-    console.log(`migrations applied: ${r.applied.length ? r.applied.join(', ') : 'none (up to date)'}; views: ${r.views.length}`);
+    console.log(
+      `migrations applied: ${r.applied.length ? r.applied.join(', ') : 'none (up to date)'}; views: ${r.views.length}`,
+    );
     await wh.close();
   });
 
@@ -84,7 +98,8 @@ program
     const cfg = config(opts);
     const c = cfg.connectors.find((x) => x.id === id);
     if (!c) throw new CallhouseError('USAGE', `no connector with id ${JSON.stringify(id)} in the configuration`);
-    if (!connectorSpec(c.type)?.poll) throw new CallhouseError('USAGE', `connector ${id} (${c.type}) does not poll; nothing to backfill`);
+    if (!connectorSpec(c.type)?.poll)
+      throw new CallhouseError('USAGE', `connector ${id} (${c.type}) does not poll; nothing to backfill`);
     const from = new Date(opts.from);
     const to = new Date(opts.to);
     if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to) {
@@ -101,9 +116,25 @@ program
       const status = new StatusBoard();
       status.register(c.id, c.type, c.tenant, 'poll', true);
       const report = progressReporter(`${id}`);
-      const r = await backfill(c, { from, to }, { bus, topics, cursors: new CursorStore(bus, topics), logger, metrics: new Metrics({ defaults: false }), status, dataDir: cfg.env.dataDir }, report.update, abort.signal);
+      const r = await backfill(
+        c,
+        { from, to },
+        {
+          bus,
+          topics,
+          cursors: new CursorStore(bus, topics),
+          logger,
+          metrics: new Metrics({ defaults: false }),
+          status,
+          dataDir: cfg.env.dataDir,
+        },
+        report.update,
+        abort.signal,
+      );
       report.done();
-      console.log(`backfill ${id}: ${r.records} records over ${r.days} day(s)${r.resumedFrom ? `, resumed from ${r.resumedFrom}` : ''}`);
+      console.log(
+        `backfill ${id}: ${r.records} records over ${r.days} day(s)${r.resumedFrom ? `, resumed from ${r.resumedFrom}` : ''}`,
+      );
     } finally {
       await bus.close();
       await kafka.local?.stop();
@@ -119,19 +150,31 @@ program
   .option('--country <cc>', 'default country for phone numbers')
   .option('--display-format <fmt>', 'Yeastar P-Series date display format (MM/DD/YYYY, DD/MM/YYYY, YYYY/MM/DD)')
   .option('--meta <key=value...>', 'context of a polled payload, e.g. report_type=extcallstatistics')
-  .action((type: string, file: string | undefined, opts: { timezone?: string; country?: string; displayFormat?: string; meta?: string[] }) => {
-    if (!connectorSpec(type)) throw new CallhouseError('USAGE', `unknown type ${JSON.stringify(type)}: expected one of ${CONNECTORS.map((c) => c.type).join(', ')}`);
-    const input = readFileSync(file ?? 0);
-    const meta = Object.fromEntries((opts.meta ?? []).map((kv) => [kv.split('=')[0]!, kv.split('=').slice(1).join('=')]));
-    try {
-      const records = transformInput(type, input, { ...opts, meta }, (m) => process.stderr.write(`warning: ${m}\n`));
-      for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
-    } catch (e) {
-      const err = asCallhouseError(e);
-      if (err.code === 'USAGE' || err.code === 'CONFIG_INVALID') throw err;
-      throw new CallhouseError(err.code, `dead letter (${err.code}): ${err.message}`);
-    }
-  });
+  .action(
+    (
+      type: string,
+      file: string | undefined,
+      opts: { timezone?: string; country?: string; displayFormat?: string; meta?: string[] },
+    ) => {
+      if (!connectorSpec(type))
+        throw new CallhouseError(
+          'USAGE',
+          `unknown type ${JSON.stringify(type)}: expected one of ${CONNECTORS.map((c) => c.type).join(', ')}`,
+        );
+      const input = readFileSync(file ?? 0);
+      const meta = Object.fromEntries(
+        (opts.meta ?? []).map((kv) => [kv.split('=')[0]!, kv.split('=').slice(1).join('=')]),
+      );
+      try {
+        const records = transformInput(type, input, { ...opts, meta }, (m) => process.stderr.write(`warning: ${m}\n`));
+        for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
+      } catch (e) {
+        const err = asCallhouseError(e);
+        if (err.code === 'USAGE' || err.code === 'CONFIG_INVALID') throw err;
+        throw new CallhouseError(err.code, `dead letter (${err.code}): ${err.message}`);
+      }
+    },
+  );
 
 async function runSql(cfg: Config, query: string): Promise<SqlResult> {
   const holder = cfg.env.clickhouseUrl ? undefined : warehouseHolder(cfg.env.dataDir);
@@ -221,7 +264,13 @@ async function offlineStatus(cfg: Config): Promise<Parameters<typeof statusTable
   const board = new StatusBoard();
   for (const c of cfg.connectors) {
     const spec = connectorSpec(c.type)!;
-    board.register(c.id, c.type, c.tenant, [spec.ingest ? 'push' : '', spec.poll ? 'poll' : ''].filter(Boolean).join('+'), c.enabled);
+    board.register(
+      c.id,
+      c.type,
+      c.tenant,
+      [spec.ingest ? 'push' : '', spec.poll ? 'poll' : ''].filter(Boolean).join('+'),
+      c.enabled,
+    );
     board.update(c.id, { state: c.enabled ? 'not running' : 'disabled' });
   }
   try {

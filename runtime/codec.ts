@@ -49,7 +49,12 @@ export function boundedKey(key: string | null): string | null {
   return `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }
 
-export function encodeRaw(p: RawPayload, config: BaseConnectorConfig, receivedAt = nowCh(), id: string = randomUUID()): OutMessage {
+export function encodeRaw(
+  p: RawPayload,
+  config: BaseConnectorConfig,
+  receivedAt = nowCh(),
+  id: string = randomUUID(),
+): OutMessage {
   return {
     key: boundedKey(p.key || null),
     value: p.body,

@@ -12,7 +12,9 @@ interface Field {
 }
 
 function unwrap(s: z.ZodType): { inner: z.ZodType; optional: boolean; def?: unknown } {
-  let cur = s as z.ZodType & { def?: { type?: string; innerType?: z.ZodType; defaultValue?: unknown; in?: z.ZodType; schema?: z.ZodType } };
+  let cur = s as z.ZodType & {
+    def?: { type?: string; innerType?: z.ZodType; defaultValue?: unknown; in?: z.ZodType; schema?: z.ZodType };
+  };
   let optional = false;
   let def: unknown;
   for (let i = 0; i < 10; i++) {
@@ -31,8 +33,15 @@ function unwrap(s: z.ZodType): { inner: z.ZodType; optional: boolean; def?: unkn
 }
 
 function typeName(s: z.ZodType): string {
-  const d = (s as unknown as { _zod: { def: { type: string; entries?: Record<string, string>; values?: unknown[]; element?: z.ZodType } } })._zod.def;
-  if (d.type === 'enum') return Object.values(d.entries ?? {}).map((v) => `\`${v}\``).join(' \\| ');
+  const d = (
+    s as unknown as {
+      _zod: { def: { type: string; entries?: Record<string, string>; values?: unknown[]; element?: z.ZodType } };
+    }
+  )._zod.def;
+  if (d.type === 'enum')
+    return Object.values(d.entries ?? {})
+      .map((v) => `\`${v}\``)
+      .join(' \\| ');
   if (d.type === 'literal') return (d.values ?? []).map((v) => `\`${String(v)}\``).join(' \\| ');
   if (d.type === 'array') return `list of ${d.element ? typeName(unwrap(d.element).inner) : 'values'}`;
   return d.type;
@@ -67,7 +76,10 @@ function table(rows: Field[]): string {
   return [
     '| key | type | required | default | description |',
     '|---|---|---|---|---|',
-    ...rows.map((f) => `| \`${f.path}\` | ${f.type} | ${f.required ? 'yes' : 'no'} | ${f.def} | ${f.description.replace(/\|/g, '\\|')} |`),
+    ...rows.map(
+      (f) =>
+        `| \`${f.path}\` | ${f.type} | ${f.required ? 'yes' : 'no'} | ${f.def} | ${f.description.replace(/\|/g, '\\|')} |`,
+    ),
   ].join('\n');
 }
 
@@ -83,7 +95,17 @@ export function configReference(): string {
     '',
   ];
   for (const c of CONNECTORS) {
-    parts.push(`#### Connector \`${c.type}\` (${c.title})`, '', table(fields(c.configSchema, `connectors[].`).map((f) => ({ ...f, path: f.path.replace('connectors[]..', 'connectors[].') }))), '');
+    parts.push(
+      `#### Connector \`${c.type}\` (${c.title})`,
+      '',
+      table(
+        fields(c.configSchema, `connectors[].`).map((f) => ({
+          ...f,
+          path: f.path.replace('connectors[]..', 'connectors[].'),
+        })),
+      ),
+      '',
+    );
   }
   return parts.join('\n');
 }

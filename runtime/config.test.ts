@@ -43,7 +43,9 @@ describe('configuration', () => {
     });
     expect(errors).toContain('connectors[2].timezone: unknown time zone "Europe/Londn"');
     expect(errors.some((e) => e.startsWith('connectors[1].id: '))).toBe(true);
-    expect(errors.some((e) => e.startsWith('connectors[3].type: expected one of yeastar-s, ipcortex, yeastar-p, voicenter'))).toBe(true);
+    expect(
+      errors.some((e) => e.startsWith('connectors[3].type: expected one of yeastar-s, ipcortex, yeastar-p, voicenter')),
+    ).toBe(true);
     expect(errors.some((e) => e.startsWith('sink.batch_rows: '))).toBe(true);
     expect(errors.some((e) => e.includes('unknown_section'))).toBe(true);
     expect(errors.some((e) => e.startsWith('connectors[0]'))).toBe(false);
@@ -62,15 +64,18 @@ describe('configuration', () => {
     expect(c.connectors[0]!.token).toBe('sup3r-s3cret-token');
     expect(c.connectors[0]!.tenant).toBe('pbx');
     expect(redactText('failed for https://x/y?token=sup3r-s3cret-token and sup3r-s3cret-token')).not.toContain('sup3r');
-    expect(errorsOf({ connectors: [{ id: 'pbx', type: 'yeastar-s', timezone: 'UTC', token: '${NOPE_NOT_SET}' }] })).toContain(
-      'connectors[0].token: environment variable NOPE_NOT_SET is not set',
-    );
+    expect(
+      errorsOf({ connectors: [{ id: 'pbx', type: 'yeastar-s', timezone: 'UTC', token: '${NOPE_NOT_SET}' }] }),
+    ).toContain('connectors[0].token: environment variable NOPE_NOT_SET is not set');
   });
 
   it('loads YAML files and reports YAML errors with the file name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'callhouse-config-'));
     const good = join(dir, 'good.yaml');
-    writeFileSync(good, 'connectors:\n  - id: hq\n    type: yeastar-s\n    timezone: Asia/Shanghai\nkafka:\n  partitions: 6\n');
+    writeFileSync(
+      good,
+      'connectors:\n  - id: hq\n    type: yeastar-s\n    timezone: Asia/Shanghai\nkafka:\n  partitions: 6\n',
+    );
     const c = loadConfig({ file: good, env });
     expect(c.kafka.partitions).toBe(6);
     expect(c.connectors[0]!.timezone).toBe('Asia/Shanghai');
@@ -82,7 +87,16 @@ describe('configuration', () => {
 
 describe('callhouse.example.yaml', () => {
   it('is a valid configuration with one connector of every type', () => {
-    const env2 = { ...env, YEASTAR_TOKEN: 'example-token-1', IPCORTEX_API_KEY: 'k'.repeat(12), YEASTAR_P_WEBHOOK_TOKEN: 'example-token-2', YEASTAR_P_CLIENT_ID: 'id', YEASTAR_P_CLIENT_SECRET: 'secret-1', VOICENTER_CODE: 'code-1234', VOICENTER_NOTIFY_TOKEN: 'example-token-3' } as NodeJS.ProcessEnv;
+    const env2 = {
+      ...env,
+      YEASTAR_TOKEN: 'example-token-1',
+      IPCORTEX_API_KEY: 'k'.repeat(12),
+      YEASTAR_P_WEBHOOK_TOKEN: 'example-token-2',
+      YEASTAR_P_CLIENT_ID: 'id',
+      YEASTAR_P_CLIENT_SECRET: 'secret-1',
+      VOICENTER_CODE: 'code-1234',
+      VOICENTER_NOTIFY_TOKEN: 'example-token-3',
+    } as NodeJS.ProcessEnv;
     const c = loadConfig({ file: 'callhouse.example.yaml', env: env2 });
     expect(c.connectors.map((x) => x.type).sort()).toEqual(['ipcortex', 'voicenter', 'yeastar-p', 'yeastar-s']);
   });

@@ -9,16 +9,32 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CallhouseError } from './errors.js';
 import { registerSecret } from './redact.js';
-import type { BaseConnectorConfig, } from '../connectors/core/config.js';
+import type { BaseConnectorConfig } from '../connectors/core/config.js';
 import { CONNECTORS, connectorSpec } from '../connectors/registry.js';
 
 export const pipelineSchema = z
   .object({
     kafka: z
       .object({
-        partitions: z.number().int().min(1).max(1024).default(3).describe('Partitions of each topic created at start-up. Example: `6`'),
-        retention_hours: z.number().int().positive().default(168).describe('Retention of raw and normalised topics, in hours. Example: `168`'),
-        dead_letter_retention_days: z.number().int().positive().default(90).describe('Retention of the dead-letters topic, in days. Example: `90`'),
+        partitions: z
+          .number()
+          .int()
+          .min(1)
+          .max(1024)
+          .default(3)
+          .describe('Partitions of each topic created at start-up. Example: `6`'),
+        retention_hours: z
+          .number()
+          .int()
+          .positive()
+          .default(168)
+          .describe('Retention of raw and normalised topics, in hours. Example: `168`'),
+        dead_letter_retention_days: z
+          .number()
+          .int()
+          .positive()
+          .default(90)
+          .describe('Retention of the dead-letters topic, in days. Example: `90`'),
         client_id: z.string().default('callhouse').describe('Kafka client id. Example: `callhouse`'),
       })
       .strict()
@@ -26,29 +42,54 @@ export const pipelineSchema = z
       .describe('Kafka topics and client.'),
     sink: z
       .object({
-        batch_rows: z.number().int().positive().default(20000).describe('Rows per warehouse insert at most. Example: `20000`'),
-        batch_ms: z.number().int().positive().default(500).describe('Longest wait before a partial batch is inserted, in ms. Example: `500`'),
+        batch_rows: z
+          .number()
+          .int()
+          .positive()
+          .default(20000)
+          .describe('Rows per warehouse insert at most. Example: `20000`'),
+        batch_ms: z
+          .number()
+          .int()
+          .positive()
+          .default(500)
+          .describe('Longest wait before a partial batch is inserted, in ms. Example: `500`'),
       })
       .strict()
       .default({ batch_rows: 20000, batch_ms: 500 })
       .describe('The warehouse sink.'),
     warehouse: z
       .object({
-        raw_retention_days: z.number().int().positive().default(90).describe('Days to keep received raw payloads in `raw_payloads`. Example: `90`'),
+        raw_retention_days: z
+          .number()
+          .int()
+          .positive()
+          .default(90)
+          .describe('Days to keep received raw payloads in `raw_payloads`. Example: `90`'),
       })
       .strict()
       .default({ raw_retention_days: 90 })
       .describe('Warehouse settings applied by `callhouse migrate`.'),
     ingest: z
       .object({
-        trusted_proxies: z.array(z.string()).default([]).describe('Proxies whose X-Forwarded-For is believed for allow_ips. Example: `[10.0.0.1/32]`'),
-        spool_max_bytes: z.number().int().positive().default(256 * 1024 * 1024).describe('Disk spool for reports while Kafka is down, in bytes. Example: `268435456`'),
+        trusted_proxies: z
+          .array(z.string())
+          .default([])
+          .describe('Proxies whose X-Forwarded-For is believed for allow_ips. Example: `[10.0.0.1/32]`'),
+        spool_max_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(256 * 1024 * 1024)
+          .describe('Disk spool for reports while Kafka is down, in bytes. Example: `268435456`'),
         rate_limit_per_source: z
           .number()
           .int()
           .positive()
           .default(5000)
-          .describe('Requests per second one source address may send to /ingest (bursts of twice that); more get 429. Example: `5000`'),
+          .describe(
+            'Requests per second one source address may send to /ingest (bursts of twice that); more get 429. Example: `5000`',
+          ),
       })
       .strict()
       .default({ trusted_proxies: [], spool_max_bytes: 256 * 1024 * 1024, rate_limit_per_source: 5000 })
@@ -150,7 +191,9 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
       const type = (c as { type?: unknown } | null)?.type;
       const spec = typeof type === 'string' ? connectorSpec(type) : undefined;
       if (!spec) {
-        errors.push(`${at(['type'])}: expected one of ${CONNECTORS.map((s) => s.type).join(', ')}, got ${JSON.stringify(type)}`);
+        errors.push(
+          `${at(['type'])}: expected one of ${CONNECTORS.map((s) => s.type).join(', ')}, got ${JSON.stringify(type)}`,
+        );
         return;
       }
       const r = spec.configSchema.safeParse(c);
@@ -170,9 +213,13 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
     errors.push((e as Error).message);
   }
   if (errors.length > 0 || !pipeline.success || !envConfig) {
-    throw new CallhouseError('CONFIG_INVALID', `invalid configuration${file ? ` in ${file}` : ''}:\n${errors.join('\n')}`, {
-      details: { errors },
-    });
+    throw new CallhouseError(
+      'CONFIG_INVALID',
+      `invalid configuration${file ? ` in ${file}` : ''}:\n${errors.join('\n')}`,
+      {
+        details: { errors },
+      },
+    );
   }
   for (const c of connectors) registerConnectorSecrets(c);
   registerSecret(envConfig.clickhousePassword);
@@ -198,7 +245,10 @@ export function loadConfig(opts: { file?: string | undefined; env?: NodeJS.Proce
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CallhouseError('CONFIG_INVALID', `cannot read the configuration file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new CallhouseError(
+      'CONFIG_INVALID',
+      `cannot read the configuration file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   let raw: unknown;
   try {

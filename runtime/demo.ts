@@ -49,9 +49,27 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
 
   out('callhouse demo: starting simulators of four vendors…');
   const yeastarS = await startYeastarS({ seed: 7 });
-  const ipcortex = await startIpcortex({ seed: 11, timezone: 'Europe/London', callsPerDay: 120, apiKeys: ['demo-ipcortex-key-1'] });
-  const voicenter = await startVoicenter({ seed: 5, callsPerDay: 250, code: 'demo-voicenter-code', maxReturn: 200, requestsPerMinute: 1000 });
-  const yeastarP = await startYeastarP({ seed: 3, clientId: 'demo-client', clientSecret: 'demo-secret', displayFormat: 'DD/MM/YYYY', clock: '12', timezone: 'Asia/Shanghai' });
+  const ipcortex = await startIpcortex({
+    seed: 11,
+    timezone: 'Europe/London',
+    callsPerDay: 120,
+    apiKeys: ['demo-ipcortex-key-1'],
+  });
+  const voicenter = await startVoicenter({
+    seed: 5,
+    callsPerDay: 250,
+    code: 'demo-voicenter-code',
+    maxReturn: 200,
+    requestsPerMinute: 1000,
+  });
+  const yeastarP = await startYeastarP({
+    seed: 3,
+    clientId: 'demo-client',
+    clientSecret: 'demo-secret',
+    displayFormat: 'DD/MM/YYYY',
+    clock: '12',
+    timezone: 'Asia/Shanghai',
+  });
   const sims = [yeastarS, ipcortex, voicenter, yeastarP];
 
   const env = {
@@ -64,11 +82,39 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
       sink: { batch_ms: 200 },
       connectors: [
         { id: 'london-pbx', type: 'yeastar-s', tenant: 'acme', timezone: 'Europe/London', country: 'GB', token: TOKEN },
-        { id: 'uk-pabx', type: 'ipcortex', tenant: 'brightdesk', timezone: 'Europe/London', country: 'GB', base_url: ipcortex.url, key: 'demo-ipcortex-key-1', lookback_days: 1 },
-        { id: 'tel-aviv', type: 'voicenter', tenant: 'shalom', timezone: 'Asia/Jerusalem', country: 'IL', base_url: voicenter.url, code: 'demo-voicenter-code', token: TOKEN, min_spacing_ms: 50 },
         {
-          id: 'shanghai-p570', type: 'yeastar-p', tenant: 'lotus', timezone: 'Asia/Shanghai', country: 'CN', token: TOKEN, base_url: yeastarP.url,
-          client_id: 'demo-client', client_secret: 'demo-secret', display_format: 'DD/MM/YYYY', clock: '12',
+          id: 'uk-pabx',
+          type: 'ipcortex',
+          tenant: 'brightdesk',
+          timezone: 'Europe/London',
+          country: 'GB',
+          base_url: ipcortex.url,
+          key: 'demo-ipcortex-key-1',
+          lookback_days: 1,
+        },
+        {
+          id: 'tel-aviv',
+          type: 'voicenter',
+          tenant: 'shalom',
+          timezone: 'Asia/Jerusalem',
+          country: 'IL',
+          base_url: voicenter.url,
+          code: 'demo-voicenter-code',
+          token: TOKEN,
+          min_spacing_ms: 50,
+        },
+        {
+          id: 'shanghai-p570',
+          type: 'yeastar-p',
+          tenant: 'lotus',
+          timezone: 'Asia/Shanghai',
+          country: 'CN',
+          token: TOKEN,
+          base_url: yeastarP.url,
+          client_id: 'demo-client',
+          client_secret: 'demo-secret',
+          display_format: 'DD/MM/YYYY',
+          clock: '12',
           reports: [{ type: 'extcallstatistics', ext_id_list: [1, 2, 3], granularity: 'day' }],
         },
       ],
@@ -103,7 +149,9 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
     const yesterday = DateTime.utc().minus({ days: 1 }).startOf('day');
     let round = 0;
     const pushers = (async () => {
-      await voicenter.notify({ target: `${ingest}/ingest/voicenter/tel-aviv?token=${TOKEN}`, count: 40, format: 'json' }).catch((e: Error) => logger.warn(e.message));
+      await voicenter
+        .notify({ target: `${ingest}/ingest/voicenter/tel-aviv?token=${TOKEN}`, count: 40, format: 'json' })
+        .catch((e: Error) => logger.warn(e.message));
       while (Date.now() - started < durationMs && !stopping) {
         await yeastarS.playFlows({
           target: `${ingest}/ingest/yeastar-s/london-pbx?token=${TOKEN}`,
@@ -124,8 +172,14 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
       const rows = Number((await rowCount(wh, 'calls')) ?? 0);
       const reports = Number((await rowCount(wh, 'report_rows')) ?? 0);
       const dead = Number((await rowCount(wh, 'dead_letters')) ?? 0);
-      const lag = Object.values(await service!.bus.lag(service!.topics.groups.transform, Object.keys(s).length ? s.map((c) => service!.topics.raw(c.type)) : []).catch(() => ({}))).reduce((a, b) => a + b, 0);
-      const per = s.map((c) => `${c.id} ${c.received}${c.state === 'stopped' || c.state === 'error' ? ` (${c.state})` : ''}`).join(' | ');
+      const lag = Object.values(
+        await service!.bus
+          .lag(service!.topics.groups.transform, Object.keys(s).length ? s.map((c) => service!.topics.raw(c.type)) : [])
+          .catch(() => ({})),
+      ).reduce((a, b) => a + b, 0);
+      const per = s
+        .map((c) => `${c.id} ${c.received}${c.state === 'stopped' || c.state === 'error' ? ` (${c.state})` : ''}`)
+        .join(' | ');
       const line = `[${Math.round((Date.now() - started) / 1000)}s] received: ${per} || calls ${rows}, report rows ${reports}, dead letters ${dead}, lag ${lag}`;
       if (tty && !final) process.stdout.write(`\r${line.slice(0, (process.stdout.columns ?? 200) - 1)}\x1b[K`);
       else out(line);
@@ -136,8 +190,19 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
     const drainUntil = Date.now() + 60_000;
     while (Date.now() < drainUntil) {
       const busy = service.status.all().some((c) => c.state === 'running');
-      const lagT = Object.values(await service.bus.lag(service!.topics.groups.transform, service.status.all().map((c) => service!.topics.raw(c.type)))).reduce((a, b) => a + b, 0);
-      const lagS = Object.values(await service.bus.lag(service.topics.groups.sink, [service.topics.calls, service.topics.callEvents, service.topics.reportRows])).reduce((a, b) => a + b, 0);
+      const lagT = Object.values(
+        await service.bus.lag(
+          service!.topics.groups.transform,
+          service.status.all().map((c) => service!.topics.raw(c.type)),
+        ),
+      ).reduce((a, b) => a + b, 0);
+      const lagS = Object.values(
+        await service.bus.lag(service.topics.groups.sink, [
+          service.topics.calls,
+          service.topics.callEvents,
+          service.topics.reportRows,
+        ]),
+      ).reduce((a, b) => a + b, 0);
       if (!busy && lagT === 0 && lagS === 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -146,13 +211,21 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
     if (tty) process.stdout.write('\n');
     await show(true);
 
-    const client = await analystClient(wh, { database: wh.database, dataDir: config.env.dataDir, url: config.env.clickhouseUrl, user: config.env.clickhouseUser, password: config.env.clickhousePassword });
+    const client = await analystClient(wh, {
+      database: wh.database,
+      dataDir: config.env.dataDir,
+      url: config.env.clickhouseUrl,
+      user: config.env.clickhouseUser,
+      password: config.env.clickhousePassword,
+    });
     const kpi = await readOnlyQuery(client, KPI_SUMMARY_SQL);
     out('\nKPI summary (from the kpi_daily view):');
     out(formatRows(kpi.columns, kpi.rows, 'table'));
     for (const c of service.status.all().filter((x) => x.last_error)) out(`note: ${c.id} ${c.state}: ${c.last_error}`);
     out(`\nThe data stays in ${config.env.dataDir}. Query it, for example:`);
-    out(`  npx callhouse sql "SELECT tenant, source, sum(attempts) AS calls, sum(answered) AS answered_calls FROM kpi_daily GROUP BY tenant, source ORDER BY tenant, source"`);
+    out(
+      `  npx callhouse sql "SELECT tenant, source, sum(attempts) AS calls, sum(answered) AS answered_calls FROM kpi_daily GROUP BY tenant, source ORDER BY tenant, source"`,
+    );
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
@@ -162,6 +235,9 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
 
 async function rowCount(wh: Warehouse, relation: string): Promise<number | string | undefined> {
   const final = relation === 'dead_letters' ? '' : ' FINAL';
-  const rs = await wh.client.query({ query: `SELECT count() AS n FROM ${wh.database}.${relation}${final}`, format: 'JSONEachRow' });
+  const rs = await wh.client.query({
+    query: `SELECT count() AS n FROM ${wh.database}.${relation}${final}`,
+    format: 'JSONEachRow',
+  });
   return ((await rs.json()) as { n: number | string }[])[0]?.n;
 }

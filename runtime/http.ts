@@ -100,7 +100,9 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const byId = new Map(deps.connectors.map((c) => [c.id, c]));
   const limiter = new SourceLimiter(deps.rateLimitPerSource ?? 5000);
-  const allowed = new Map(deps.connectors.filter((c) => c.allow_ips?.length).map((c) => [c.id, allowList(c.allow_ips!)]));
+  const allowed = new Map(
+    deps.connectors.filter((c) => c.allow_ips?.length).map((c) => [c.id, allowList(c.allow_ips!)]),
+  );
 
   commonRoutes(app, deps);
   app.setErrorHandler((err, _req, reply) => {
@@ -112,72 +114,94 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
     return reply.code(e.statusCode && e.statusCode < 500 ? e.statusCode : 500).send({ error: 'request failed' });
   });
 
-  app.post('/ingest/:type/:id', async (req: FastifyRequest<{ Params: { type: string; id: string } }>, reply: FastifyReply) => {
-    const { type, id } = req.params;
-    const config = byId.get(id);
-    const spec = connectorSpec(type);
-    if (!config || !spec?.ingest || config.type !== type || !config.enabled) {
-      return reply.code(404).send({ error: `no ${type} connector with id ${id}` });
-    }
-    const labels = { connector: id, type };
-    const reject = (status: number, code: string, message: string): FastifyReply => {
-      deps.metrics.failed.inc({ ...labels, code });
-      deps.status.count(id, 'errors');
-      return reply.code(status).send({ error: message });
-    };
-    if (!limiter.take(req.ip)) {
-      reply.header('retry-after', '1');
-      return reject(429, 'RATE_LIMITED', 'too many requests from this address');
-    }
-    const check = allowed.get(id);
-    if (check && !check(req.ip)) return reject(403, 'FORBIDDEN', 'address not allowed');
-    if (config.token && !tokenMatches(presentedToken(req), config.token)) return reject(401, 'UNAUTHORIZED', 'bad or missing token');
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (body.length > config.max_body_bytes) return reject(413, 'TOO_LARGE', 'body too large');
-    const contentType = req.headers['content-type'] ?? 'application/octet-stream';
-    deps.metrics.received.inc(labels);
-    deps.status.count(id, 'received');
-
-    let payloads;
-    try {
-      payloads = spec.ingest.accept(body, contentType, config);
-    } catch (e) {
-      const err = asCallhouseError(e, 'PARSE_ERROR');
-      const original = encodeRaw({ key: '', body, content_type: contentType, meta: {} }, config);
-      const d = deadLetter({ stage: 'ingest', error: err, connectorId: id, source: type, payload: body, originTopic: deps.topics.raw(type), originHeaders: original.headers });
-      try {
-        await makeDurable(deps, [{ topic: deps.topics.deadLetters, ...encodeDeadLetter(d) }]);
-      } catch (pe) {
-        return unavailable(reply, deps, pe);
+  app.post(
+    '/ingest/:type/:id',
+    async (req: FastifyRequest<{ Params: { type: string; id: string } }>, reply: FastifyReply) => {
+      const { type, id } = req.params;
+      const config = byId.get(id);
+      const spec = connectorSpec(type);
+      if (!config || !spec?.ingest || config.type !== type || !config.enabled) {
+        return reply.code(404).send({ error: `no ${type} connector with id ${id}` });
       }
-      deps.metrics.deadLettered.inc({ connector: id, stage: 'ingest' });
-      deps.metrics.failed.inc({ ...labels, code: err.code });
-      const r = spec.ingest.rejected?.(config, d.error) ?? { status: 400, body: { error: d.error } };
-      return reply.code(r.status === 200 ? 400 : r.status).send(r.body);
-    }
-    try {
-      await makeDurable(deps, payloads.map((p) => ({ topic: deps.topics.raw(type), ...encodeRaw(p, config) })));
-    } catch (e) {
-      return unavailable(reply, deps, e);
-    }
-    deps.metrics.produced.inc(labels, payloads.length);
-    deps.status.count(id, 'produced', payloads.length);
-    deps.status.success(id);
-    const after = spec.ingest.afterDurable;
-    if (after) {
-      void after(payloads, config, { logger: deps.logger.child({ connector: id }), dataDir: deps.dataDir ?? '.' })
-        .then((more) => (more.length > 0 ? makeDurable(deps, more.map((p) => ({ topic: deps.topics.raw(type), ...encodeRaw(p, config) }))) : undefined))
-        .catch((e: unknown) => {
-          const err = asCallhouseError(e);
-          deps.metrics.failed.inc({ ...labels, code: err.code });
-          deps.status.failure(id, err.code, err.message, false);
-          deps.logger.warn({ connector: id, error_code: err.code }, `after-ingest work failed: ${err.message}`);
+      const labels = { connector: id, type };
+      const reject = (status: number, code: string, message: string): FastifyReply => {
+        deps.metrics.failed.inc({ ...labels, code });
+        deps.status.count(id, 'errors');
+        return reply.code(status).send({ error: message });
+      };
+      if (!limiter.take(req.ip)) {
+        reply.header('retry-after', '1');
+        return reject(429, 'RATE_LIMITED', 'too many requests from this address');
+      }
+      const check = allowed.get(id);
+      if (check && !check(req.ip)) return reject(403, 'FORBIDDEN', 'address not allowed');
+      if (config.token && !tokenMatches(presentedToken(req), config.token))
+        return reject(401, 'UNAUTHORIZED', 'bad or missing token');
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (body.length > config.max_body_bytes) return reject(413, 'TOO_LARGE', 'body too large');
+      const contentType = req.headers['content-type'] ?? 'application/octet-stream';
+      deps.metrics.received.inc(labels);
+      deps.status.count(id, 'received');
+
+      let payloads;
+      try {
+        payloads = spec.ingest.accept(body, contentType, config);
+      } catch (e) {
+        const err = asCallhouseError(e, 'PARSE_ERROR');
+        const original = encodeRaw({ key: '', body, content_type: contentType, meta: {} }, config);
+        const d = deadLetter({
+          stage: 'ingest',
+          error: err,
+          connectorId: id,
+          source: type,
+          payload: body,
+          originTopic: deps.topics.raw(type),
+          originHeaders: original.headers,
         });
-    }
-    const ok = spec.ingest.ok(config);
-    if (ok.contentType) reply.header('content-type', ok.contentType);
-    return reply.code(ok.status).send(ok.body);
-  });
+        try {
+          await makeDurable(deps, [{ topic: deps.topics.deadLetters, ...encodeDeadLetter(d) }]);
+        } catch (pe) {
+          return unavailable(reply, deps, pe);
+        }
+        deps.metrics.deadLettered.inc({ connector: id, stage: 'ingest' });
+        deps.metrics.failed.inc({ ...labels, code: err.code });
+        const r = spec.ingest.rejected?.(config, d.error) ?? { status: 400, body: { error: d.error } };
+        return reply.code(r.status === 200 ? 400 : r.status).send(r.body);
+      }
+      try {
+        await makeDurable(
+          deps,
+          payloads.map((p) => ({ topic: deps.topics.raw(type), ...encodeRaw(p, config) })),
+        );
+      } catch (e) {
+        return unavailable(reply, deps, e);
+      }
+      deps.metrics.produced.inc(labels, payloads.length);
+      deps.status.count(id, 'produced', payloads.length);
+      deps.status.success(id);
+      const after = spec.ingest.afterDurable;
+      if (after) {
+        void after(payloads, config, { logger: deps.logger.child({ connector: id }), dataDir: deps.dataDir ?? '.' })
+          .then((more) =>
+            more.length > 0
+              ? makeDurable(
+                  deps,
+                  more.map((p) => ({ topic: deps.topics.raw(type), ...encodeRaw(p, config) })),
+                )
+              : undefined,
+          )
+          .catch((e: unknown) => {
+            const err = asCallhouseError(e);
+            deps.metrics.failed.inc({ ...labels, code: err.code });
+            deps.status.failure(id, err.code, err.message, false);
+            deps.logger.warn({ connector: id, error_code: err.code }, `after-ingest work failed: ${err.message}`);
+          });
+      }
+      const ok = spec.ingest.ok(config);
+      if (ok.contentType) reply.header('content-type', ok.contentType);
+      return reply.code(ok.status).send(ok.body);
+    },
+  );
   return app;
 }
 
@@ -187,7 +211,10 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
  * order once it is back. While the spool holds anything, new records queue behind it, so that
  * records of one call keep their order. Throws when neither can take them (the caller answers 503).
  */
-export async function makeDurable(deps: Pick<HttpDeps, 'bus' | 'spool' | 'produceTimeoutMs'>, records: SpoolRecord[]): Promise<void> {
+export async function makeDurable(
+  deps: Pick<HttpDeps, 'bus' | 'spool' | 'produceTimeoutMs'>,
+  records: SpoolRecord[],
+): Promise<void> {
   const spool = deps.spool;
   if (spool && !spool.isEmpty()) return spool.append(records);
   const byTopic = new Map<string, SpoolRecord[]>();
@@ -196,7 +223,10 @@ export async function makeDurable(deps: Pick<HttpDeps, 'bus' | 'spool' | 'produc
   if (!spool) return void (await sent);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CallhouseError('KAFKA_UNAVAILABLE', 'Kafka did not acknowledge in time')), deps.produceTimeoutMs ?? 5000);
+    timer = setTimeout(
+      () => reject(new CallhouseError('KAFKA_UNAVAILABLE', 'Kafka did not acknowledge in time')),
+      deps.produceTimeoutMs ?? 5000,
+    );
   });
   try {
     await Promise.race([sent, timeout]);

@@ -21,10 +21,7 @@ export function kafkaVersion(): string {
 }
 
 export function kafkaLibsDir(): string {
-  return (
-    process.env.CALLHOUSE_KAFKA_HOME ??
-    join(homedir(), '.cache', 'callhouse', `kafka-${kafkaVersion()}`, 'libs')
-  );
+  return process.env.CALLHOUSE_KAFKA_HOME ?? join(homedir(), '.cache', 'callhouse', `kafka-${kafkaVersion()}`, 'libs');
 }
 
 /** Fetches the broker's jars with Maven into the cache folder, once. */
@@ -102,7 +99,10 @@ export async function startLocalKafka(opts: StartOptions): Promise<LocalKafka> {
       env: { ...process.env, KAFKA_LOG4J_OPTS: '' },
     });
     if (r.status !== 0) {
-      throw new CallhouseError('KAFKA_UNAVAILABLE', `formatting Kafka storage failed: ${(r.stderr || r.stdout).slice(-500)}`);
+      throw new CallhouseError(
+        'KAFKA_UNAVAILABLE',
+        `formatting Kafka storage failed: ${(r.stderr || r.stdout).slice(-500)}`,
+      );
     }
   }
 
@@ -130,10 +130,14 @@ export async function startLocalKafka(opts: StartOptions): Promise<LocalKafka> {
 
   const deadline = Date.now() + 90_000;
   while (!(await canConnect(brokers, 1000))) {
-    if (exited) throw new CallhouseError('KAFKA_UNAVAILABLE', `the local Kafka broker exited; see ${join(home, 'broker.log')}`);
+    if (exited)
+      throw new CallhouseError('KAFKA_UNAVAILABLE', `the local Kafka broker exited; see ${join(home, 'broker.log')}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new CallhouseError('KAFKA_UNAVAILABLE', `the local Kafka broker did not start; see ${join(home, 'broker.log')}`);
+      throw new CallhouseError(
+        'KAFKA_UNAVAILABLE',
+        `the local Kafka broker did not start; see ${join(home, 'broker.log')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -92,7 +92,8 @@ export class Bus {
         const { message, ...rest } = entry.log;
         // The client logs every transient broker answer (a coordinator still loading, a leader
         // moving) as an error and retries it; callhouse reports the failures that remain itself.
-        const level = entry.level === logLevel.ERROR && !/coordinator|leader|rebalanc/i.test(message) ? 'warn' : 'debug';
+        const level =
+          entry.level === logLevel.ERROR && !/coordinator|leader|rebalanc/i.test(message) ? 'warn' : 'debug';
         log[level]({ kafka: entry.namespace, ...rest }, `kafka: ${message}`);
       },
     });
@@ -190,7 +191,8 @@ export class Bus {
     if (messages.length === 0) return;
     let bytes = 0;
     for (const m of messages) bytes += (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) + 64;
-    if (bytes >= COALESCE_MAX_BYTES || messages.length >= COALESCE_MAX_MESSAGES) return this.sendNow([{ topic, messages }]);
+    if (bytes >= COALESCE_MAX_BYTES || messages.length >= COALESCE_MAX_MESSAGES)
+      return this.sendNow([{ topic, messages }]);
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ topic, messages, resolve, reject });
       this.pendingBytes += bytes;
@@ -251,7 +253,11 @@ export class Bus {
       // retried first send to a new partition, or a broker restart) cannot recover by retrying:
       // start a new producer (new producer id) for the next send. The failed send is reported, so
       // its callers retry it or answer 503; nothing acknowledged is lost.
-      if (/out of order sequence|unknown producer|invalid producer epoch|producer fenced/i.test((e as Error).message ?? '')) {
+      if (
+        /out of order sequence|unknown producer|invalid producer epoch|producer fenced/i.test(
+          (e as Error).message ?? '',
+        )
+      ) {
         await this.resetProducer();
       }
       throw toKafkaError(e);
@@ -324,7 +330,10 @@ export class Bus {
           key: m.key ? m.key.toString('utf8') : null,
           value: m.value ?? Buffer.alloc(0),
           headers: Object.fromEntries(
-            Object.entries(m.headers ?? {}).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v ?? '')]),
+            Object.entries(m.headers ?? {}).map(([k, v]) => [
+              k,
+              Buffer.isBuffer(v) ? v.toString('utf8') : String(v ?? ''),
+            ]),
           ),
           timestamp: m.timestamp,
         }));
@@ -339,7 +348,12 @@ export class Bus {
         });
         resolveOffset(batch.lastOffset());
         await commitOffsetsIfNecessary({
-          topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }] }],
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [{ partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }],
+            },
+          ],
         });
       },
     });
@@ -378,7 +392,9 @@ export class Bus {
   async readAll(topic: string): Promise<InMessage[]> {
     const admin = await this.admin();
     const ends = await admin.fetchTopicOffsets(topic);
-    const pending = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
+    const pending = new Map(
+      ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]),
+    );
     const out: InMessage[] = [];
     if (pending.size === 0) return out;
     const groupId = `callhouse-reader-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -387,7 +403,10 @@ export class Bus {
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new CallhouseError('KAFKA_UNAVAILABLE', `reading ${topic} timed out`)), 60_000);
+        const timer = setTimeout(
+          () => reject(new CallhouseError('KAFKA_UNAVAILABLE', `reading ${topic} timed out`)),
+          60_000,
+        );
         consumer
           .run({
             autoCommit: false,

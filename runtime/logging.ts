@@ -18,16 +18,24 @@ function scrub(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', destination?: NodeJS.WritableStream): Logger {
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  destination?: NodeJS.WritableStream,
+): Logger {
   const options = {
     level,
     base: { service: 'callhouse' },
     timestamp: pino.stdTimeFunctions.isoTime,
     hooks: {
       logMethod(this: Logger, args: unknown[], method: (...a: unknown[]) => void) {
-        method.apply(this, args.map((a) => scrub(a)));
+        method.apply(
+          this,
+          args.map((a) => scrub(a)),
+        );
       },
     },
   };
-  return destination ? pino(options, destination as unknown as pino.DestinationStream) : pino(options, pino.destination(2));
+  return destination
+    ? pino(options, destination as unknown as pino.DestinationStream)
+    : pino(options, pino.destination(2));
 }

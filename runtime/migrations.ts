@@ -75,7 +75,9 @@ export async function migrate(wh: Warehouse, opts: MigrateOptions = {}): Promise
     await run(render(`ALTER TABLE {{db}}.raw_payloads MODIFY TTL toDateTime(received_at) + INTERVAL ${days} DAY`, db));
   }
   const viewDir = join(SQL_DIR, 'views');
-  for (const file of readdirSync(viewDir).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(viewDir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     for (const stmt of splitStatements(render(readFileSync(join(viewDir, file), 'utf8'), db))) await run(stmt);
     result.views.push(file);
   }

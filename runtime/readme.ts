@@ -38,7 +38,15 @@ export function buildReadme(root = '.'): string {
     ].join('\n'),
     ...CONNECTORS.map((c) => demote(read(root, `connectors/${c.type}/README.md`), 2)),
   ];
-  for (const doc of ['warehouse', 'operations', 'deployment', 'reliability', 'benchmark', 'adding-a-connector', 'development']) {
+  for (const doc of [
+    'warehouse',
+    'operations',
+    'deployment',
+    'reliability',
+    'benchmark',
+    'adding-a-connector',
+    'development',
+  ]) {
     const path = `docs/${doc}.md`;
     if (existsSync(join(root, path))) parts.push(demote(read(root, path), 1));
   }

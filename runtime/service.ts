@@ -51,7 +51,11 @@ export function topicSpecs(config: Config, topics: TopicNames) {
     { name: topics.calls, partitions: p, config: { 'retention.ms': retention } },
     { name: topics.callEvents, partitions: p, config: { 'retention.ms': retention } },
     { name: topics.reportRows, partitions: p, config: { 'retention.ms': retention } },
-    { name: topics.deadLetters, partitions: 1, config: { 'retention.ms': String(config.kafka.dead_letter_retention_days * 86_400_000) } },
+    {
+      name: topics.deadLetters,
+      partitions: 1,
+      config: { 'retention.ms': String(config.kafka.dead_letter_retention_days * 86_400_000) },
+    },
     { name: topics.connectorState, partitions: 1, config: { 'cleanup.policy': 'compact', 'retention.ms': '-1' } },
   ];
 }
@@ -84,11 +88,26 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   const status = new StatusBoard();
   for (const c of config.connectors) {
     const spec = connectorSpec(c.type)!;
-    status.register(c.id, c.type, c.tenant, [spec.ingest ? 'push' : '', spec.poll ? 'poll' : ''].filter(Boolean).join('+'), c.enabled);
+    status.register(
+      c.id,
+      c.type,
+      c.tenant,
+      [spec.ingest ? 'push' : '', spec.poll ? 'poll' : ''].filter(Boolean).join('+'),
+      c.enabled,
+    );
   }
   for (const c of config.connectors) {
-    if (connectorSpec(c.type)?.ingest && c.enabled && !c.token && !c.allow_ips?.length && (role === 'all' || role === 'ingest')) {
-      logger.warn({ connector: c.id }, `connector ${c.id} accepts reports on /ingest/${c.type}/${c.id} from anyone: set a token or allow_ips`);
+    if (
+      connectorSpec(c.type)?.ingest &&
+      c.enabled &&
+      !c.token &&
+      !c.allow_ips?.length &&
+      (role === 'all' || role === 'ingest')
+    ) {
+      logger.warn(
+        { connector: c.id },
+        `connector ${c.id} accepts reports on /ingest/${c.type}/${c.id} from anyone: set a token or allow_ips`,
+      );
     }
   }
   const kafka = await connectKafka(config, logger);
@@ -105,20 +124,44 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   }
 
   const handles: ConsumerHandle[] = [];
-  if (has('transform')) handles.push(await startTransform({ bus, topics, connectors: config.connectors, logger, metrics }));
+  if (has('transform'))
+    handles.push(await startTransform({ bus, topics, connectors: config.connectors, logger, metrics }));
   if (has('sink') && warehouse) {
-    handles.push(await startSink({ bus, topics, warehouse, logger, metrics, batchMs: config.sink.batch_ms, batchRows: config.sink.batch_rows }));
+    handles.push(
+      await startSink({
+        bus,
+        topics,
+        warehouse,
+        logger,
+        metrics,
+        batchMs: config.sink.batch_ms,
+        batchRows: config.sink.batch_rows,
+      }),
+    );
   }
   const cursors = new CursorStore(bus, topics);
   let poller: Poller | undefined;
   if (has('poll')) {
-    poller = new Poller(config.connectors, { bus, topics, cursors, logger, metrics, status, dataDir: config.env.dataDir });
+    poller = new Poller(config.connectors, {
+      bus,
+      topics,
+      cursors,
+      logger,
+      metrics,
+      status,
+      dataDir: config.env.dataDir,
+    });
     await poller.start();
   }
 
   const ready = async () => ({
     kafka: await canConnect(kafka.brokers[0]!, 1000),
-    warehouse: warehouse ? await warehouse.client.ping().then((r) => r.success, () => false) : true,
+    warehouse: warehouse
+      ? await warehouse.client.ping().then(
+          (r) => r.success,
+          () => false,
+        )
+      : true,
   });
 
   const lagTimer = setInterval(() => void updateLag(bus, topics, metrics).catch(() => undefined), 5000);
@@ -129,7 +172,11 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   let spool: Spool | undefined;
   let spoolTimer: NodeJS.Timeout | undefined;
   if (has('ingest')) {
-    spool = await Spool.open({ dataDir: config.env.dataDir, maxBytes: config.ingest.spool_max_bytes, warn: (m) => logger.warn(m) });
+    spool = await Spool.open({
+      dataDir: config.env.dataDir,
+      maxBytes: config.ingest.spool_max_bytes,
+      warn: (m) => logger.warn(m),
+    });
     const drain = async (): Promise<void> => {
       metrics.spoolBytes.set(spool!.bytes());
       if (spool!.isEmpty()) return;
@@ -137,9 +184,24 @@ export async function startService(config: Config, role: Role, logger: Logger): 
       logger.info({ records: r.records }, 'ingest spool drained into Kafka');
       metrics.spoolBytes.set(spool!.bytes());
     };
-    spoolTimer = setInterval(() => void drain().catch((e: Error) => logger.warn(`ingest spool: Kafka still unavailable: ${e.message}`)), 1000);
+    spoolTimer = setInterval(
+      () => void drain().catch((e: Error) => logger.warn(`ingest spool: Kafka still unavailable: ${e.message}`)),
+      1000,
+    );
     spoolTimer.unref();
-    const app = buildIngestServer({ bus, topics, connectors: config.connectors, logger, metrics, status, trustedProxies: config.ingest.trusted_proxies, ready, spool, rateLimitPerSource: config.ingest.rate_limit_per_source, dataDir: config.env.dataDir });
+    const app = buildIngestServer({
+      bus,
+      topics,
+      connectors: config.connectors,
+      logger,
+      metrics,
+      status,
+      trustedProxies: config.ingest.trusted_proxies,
+      ready,
+      spool,
+      rateLimitPerSource: config.ingest.rate_limit_per_source,
+      dataDir: config.env.dataDir,
+    });
     ingestUrl = await app.listen({ port: config.env.httpPort, host: '0.0.0.0' });
     ingestUrl = ingestUrl.replace('0.0.0.0', '127.0.0.1');
     servers.push(app);
@@ -179,7 +241,8 @@ export async function startService(config: Config, role: Role, logger: Logger): 
       // Stop taking requests first, then let in-flight work finish and commit.
       for (const s of servers) await s.close().catch(() => undefined);
       clearInterval(spoolTimer);
-      if (spool && !spool.isEmpty()) await spool.drain((topic, messages) => bus.produce(topic, messages)).catch(() => undefined);
+      if (spool && !spool.isEmpty())
+        await spool.drain((topic, messages) => bus.produce(topic, messages)).catch(() => undefined);
       await spool?.close();
       await poller?.stop();
       for (const h of handles) await h.stop().catch(() => undefined);

@@ -9,7 +9,12 @@ import { encodeFrame, Spool, type SpoolRecord } from './spool.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'callhouse-spool-'));
 /** Records of one size (for byte arithmetic): key and value of fixed width. */
-const fixed = (i: number): SpoolRecord => ({ topic: 'raw.t', key: `k${String(i).padStart(4, '0')}`, value: Buffer.from(String(i).padStart(8, '0')), headers: { n: String(i) } });
+const fixed = (i: number): SpoolRecord => ({
+  topic: 'raw.t',
+  key: `k${String(i).padStart(4, '0')}`,
+  value: Buffer.from(String(i).padStart(8, '0')),
+  headers: { n: String(i) },
+});
 const rec = (i: number, topic = 'raw.yeastar-s'): SpoolRecord => ({
   topic,
   key: i % 3 === 0 ? null : `call-${i}`,
@@ -18,7 +23,10 @@ const rec = (i: number, topic = 'raw.yeastar-s'): SpoolRecord => ({
 });
 
 /** A produce function that records what Kafka would have received. */
-function sink(): { produce: (topic: string, m: OutMessage[]) => Promise<void>; got: { topic: string; key: string | null; value: string; n: string }[] } {
+function sink(): {
+  produce: (topic: string, m: OutMessage[]) => Promise<void>;
+  got: { topic: string; key: string | null; value: string; n: string }[];
+} {
   const got: { topic: string; key: string | null; value: string; n: string }[] = [];
   return {
     got,
@@ -35,7 +43,9 @@ describe('spool', () => {
     // Waves of 200 appends in flight at once (group commit), some with two records on two topics.
     for (let w = 0; w < 2000; w += 200) {
       await Promise.all(
-        Array.from({ length: 200 }, (_, j) => w + j).map((i) => spool.append(i % 10 === 0 ? [rec(i), rec(i, 'dead-letters')] : [rec(i)])),
+        Array.from({ length: 200 }, (_, j) => w + j).map((i) =>
+          spool.append(i % 10 === 0 ? [rec(i), rec(i, 'dead-letters')] : [rec(i)]),
+        ),
       );
     }
     expect(readdirSync(join(dataDir, 'spool')).filter((f) => f.endsWith('.seg')).length).toBeGreaterThan(1);
@@ -43,8 +53,12 @@ describe('spool', () => {
     const s = sink();
     const r = await spool.drain(s.produce);
     expect(r).toEqual({ frames: 2000, records: 2200 });
-    const expected = Array.from({ length: 2000 }, (_, i) => (i % 10 === 0 ? [rec(i), rec(i, 'dead-letters')] : [rec(i)])).flat();
-    expect(s.got).toEqual(expected.map((e) => ({ topic: e.topic, key: e.key, value: String(e.value), n: e.headers!.n })));
+    const expected = Array.from({ length: 2000 }, (_, i) =>
+      i % 10 === 0 ? [rec(i), rec(i, 'dead-letters')] : [rec(i)],
+    ).flat();
+    expect(s.got).toEqual(
+      expected.map((e) => ({ topic: e.topic, key: e.key, value: String(e.value), n: e.headers!.n })),
+    );
     expect(spool.bytes()).toBe(0);
     expect(spool.isEmpty()).toBe(true);
     await spool.close();
@@ -74,7 +88,11 @@ describe('spool', () => {
     const spool = await Spool.open({ dataDir, maxBytes: 1 << 20 });
     for (let i = 0; i < 5; i++) await spool.append([rec(i)]);
     await spool.close();
-    const seg = join(dataDir, 'spool', readdirSync(join(dataDir, 'spool')).find((f) => f.endsWith('.seg'))!);
+    const seg = join(
+      dataDir,
+      'spool',
+      readdirSync(join(dataDir, 'spool')).find((f) => f.endsWith('.seg'))!,
+    );
     const size = statSync(seg).size;
     // The crash cut the last frame's payload short by 3 bytes…
     truncateSync(seg, size - 3);
@@ -88,7 +106,11 @@ describe('spool', () => {
     const sp2 = await Spool.open({ dataDir: d2, maxBytes: 1 << 20 });
     for (let i = 0; i < 3; i++) await sp2.append([rec(i)]);
     await sp2.close();
-    const seg2 = join(d2, 'spool', readdirSync(join(d2, 'spool')).find((f) => f.endsWith('.seg'))!);
+    const seg2 = join(
+      d2,
+      'spool',
+      readdirSync(join(d2, 'spool')).find((f) => f.endsWith('.seg'))!,
+    );
     writeFileSync(seg2, Buffer.concat([readFileSync(seg2), encodeFrame([rec(3)]).subarray(0, 7)]));
     again = await Spool.open({ dataDir: d2, maxBytes: 1 << 20 });
     s = sink();
@@ -102,7 +124,11 @@ describe('spool', () => {
     const spool = await Spool.open({ dataDir, maxBytes: 1 << 20 });
     for (let i = 0; i < 5; i++) await spool.append([fixed(i)]);
     await spool.close();
-    const seg = join(dataDir, 'spool', readdirSync(join(dataDir, 'spool')).find((f) => f.endsWith('.seg'))!);
+    const seg = join(
+      dataDir,
+      'spool',
+      readdirSync(join(dataDir, 'spool')).find((f) => f.endsWith('.seg'))!,
+    );
     const buf = readFileSync(seg);
     const frame = encodeFrame([fixed(0)]).length;
     buf[frame * 2 + 20] = buf[frame * 2 + 20]! ^ 0xff; // a flipped bit inside the third frame
@@ -122,7 +148,9 @@ describe('spool', () => {
 
   it('loses no acknowledged entry when the writing process is killed with SIGKILL mid-append', async () => {
     const dataDir = tmp();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/spool-writer.ts', dataDir, '300'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/spool-writer.ts', dataDir, '300'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     const acked = new Set<number>();
     await new Promise<void>((resolve, reject) => {
@@ -152,7 +180,8 @@ describe('spool', () => {
   it('resumes an interrupted drain after a restart without replaying what Kafka acknowledged', async () => {
     const dataDir = tmp();
     let spool = await Spool.open({ dataDir, maxBytes: 64 << 20, segmentBytes: 64 * 1024 });
-    for (let i = 0; i < 3000; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => spool.append([rec(i + j)])));
+    for (let i = 0; i < 3000; i += 100)
+      await Promise.all(Array.from({ length: 100 }, (_, j) => spool.append([rec(i + j)])));
     const s = sink();
     let calls = 0;
     // Kafka goes away again after a few batches.

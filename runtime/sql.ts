@@ -80,7 +80,10 @@ export function normaliseForCheck(query: string): string {
 export function checkReadOnly(query: string): void {
   const q = normaliseForCheck(query);
   if (!READ_ONLY_START.test(q)) {
-    throw new CallhouseError('USAGE', 'only read-only queries (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS) are allowed');
+    throw new CallhouseError(
+      'USAGE',
+      'only read-only queries (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS) are allowed',
+    );
   }
   if (FORBIDDEN_FUNCTIONS.test(q) || FORBIDDEN_CLAUSES.test(q)) {
     throw new CallhouseError('USAGE', 'queries may not read files, URLs or other servers');

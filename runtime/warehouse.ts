@@ -58,7 +58,10 @@ export async function openWarehouse(opts: WarehouseOptions): Promise<Warehouse> 
       createChdbConnection: (o: { path: string }) => unknown;
     });
   } catch (e) {
-    throw new CallhouseError('WAREHOUSE_UNAVAILABLE', `the embedded warehouse (chdb) could not load: ${(e as Error).message}`);
+    throw new CallhouseError(
+      'WAREHOUSE_UNAVAILABLE',
+      `the embedded warehouse (chdb) could not load: ${(e as Error).message}`,
+    );
   }
   const client = createClient({
     connection: createChdbConnection({ path }),

@@ -20,10 +20,24 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { BaseConnectorConfig } from '../connectors/core/config.js';
-import type { ConnectorSpec, Cursor, NormaliseContext, PollBatch, PollContext, PollWindow, RawPayload } from '../connectors/core/contract.js';
+import type {
+  ConnectorSpec,
+  Cursor,
+  NormaliseContext,
+  PollBatch,
+  PollContext,
+  PollWindow,
+  RawPayload,
+} from '../connectors/core/contract.js';
 import { validateConfig } from '../runtime/config.js';
 import { CallhouseError, type ErrorCode } from '../runtime/errors.js';
-import { BillingRowSchema, CallEventSchema, CallRecordSchema, ReportRowSchema, type Normalised } from '../transforms/core/model.js';
+import {
+  BillingRowSchema,
+  CallEventSchema,
+  CallRecordSchema,
+  ReportRowSchema,
+  type Normalised,
+} from '../transforms/core/model.js';
 
 /** A body as a vendor sends it (push) or as a poller would put it on `raw.<type>`. */
 export interface Sample {
@@ -110,7 +124,11 @@ function configErrors(raw: Record<string, unknown>): string[] {
   throw new Error(`configuration was accepted: ${JSON.stringify(raw)}`);
 }
 
-export function normaliseContext<C extends BaseConnectorConfig>(config: C, meta: Record<string, string> = {}, ingestedAt = INGESTED_AT): NormaliseContext<C> & { warnings: string[] } {
+export function normaliseContext<C extends BaseConnectorConfig>(
+  config: C,
+  meta: Record<string, string> = {},
+  ingestedAt = INGESTED_AT,
+): NormaliseContext<C> & { warnings: string[] } {
   const warnings: string[] = [];
   return {
     config,
@@ -123,16 +141,30 @@ export function normaliseContext<C extends BaseConnectorConfig>(config: C, meta:
 }
 
 /** Runs what the runtime runs for one body: accept (push) then normalise each payload. */
-export function processBody(spec: ConnectorSpec<BaseConnectorConfig>, config: BaseConnectorConfig, s: Sample, ingestedAt = INGESTED_AT): { payloads: RawPayload[]; out: Normalised[] } {
+export function processBody(
+  spec: ConnectorSpec<BaseConnectorConfig>,
+  config: BaseConnectorConfig,
+  s: Sample,
+  ingestedAt = INGESTED_AT,
+): { payloads: RawPayload[]; out: Normalised[] } {
   const body = Buffer.isBuffer(s.body) ? s.body : Buffer.from(s.body, 'utf8');
   const ct = s.contentType ?? 'application/octet-stream';
   const payloads: RawPayload[] =
-    spec.ingest && !s.direct ? spec.ingest.accept(body, ct, config) : [{ key: '', body, content_type: ct, meta: s.meta ?? {} }];
-  const out = payloads.map((p) => spec.normalise(p.body, p.content_type, normaliseContext(config, { ...p.meta, ...(s.meta ?? {}) }, ingestedAt)));
+    spec.ingest && !s.direct
+      ? spec.ingest.accept(body, ct, config)
+      : [{ key: '', body, content_type: ct, meta: s.meta ?? {} }];
+  const out = payloads.map((p) =>
+    spec.normalise(p.body, p.content_type, normaliseContext(config, { ...p.meta, ...(s.meta ?? {}) }, ingestedAt)),
+  );
   return { payloads, out };
 }
 
-function normalisePayloads(spec: ConnectorSpec<BaseConnectorConfig>, config: BaseConnectorConfig, payloads: RawPayload[], ingestedAt = INGESTED_AT): Normalised[] {
+function normalisePayloads(
+  spec: ConnectorSpec<BaseConnectorConfig>,
+  config: BaseConnectorConfig,
+  payloads: RawPayload[],
+  ingestedAt = INGESTED_AT,
+): Normalised[] {
   return payloads.map((p) => spec.normalise(p.body, p.content_type, normaliseContext(config, p.meta, ingestedAt)));
 }
 
@@ -186,19 +218,25 @@ function defaultContext(config: BaseConnectorConfig, now: Date): PollContext {
   };
 }
 
-async function readAll(spec: ConnectorSpec<BaseConnectorConfig>, ctx: PollContext, cursor: Cursor | null, window?: PollWindow): Promise<PollBatch[]> {
+async function readAll(
+  spec: ConnectorSpec<BaseConnectorConfig>,
+  ctx: PollContext,
+  cursor: Cursor | null,
+  window?: PollWindow,
+): Promise<PollBatch[]> {
   const out: PollBatch[] = [];
   for await (const b of spec.poll!.read(ctx, cursor, window)) out.push(b);
   return out;
 }
 
-const fingerprint = (p: RawPayload): string => `${p.key}\u0000${p.content_type}\u0000${JSON.stringify(p.meta)}\u0000${p.body.toString('base64')}`;
+const fingerprint = (p: RawPayload): string =>
+  `${p.key}\u0000${p.content_type}\u0000${JSON.stringify(p.meta)}\u0000${p.body.toString('base64')}`;
 
 /** Registers the compliance tests of one connector (call it at the top of the connector's tests). */
-export function describeConnector<C extends BaseConnectorConfig, S extends { close(): Promise<void> } = { close(): Promise<void> }>(
-  specOfC: ConnectorSpec<C>,
-  opts: ComplianceOptions<S>,
-): void {
+export function describeConnector<
+  C extends BaseConnectorConfig,
+  S extends { close(): Promise<void> } = { close(): Promise<void> },
+>(specOfC: ConnectorSpec<C>, opts: ComplianceOptions<S>): void {
   const spec = specOfC as unknown as ConnectorSpec<BaseConnectorConfig>;
   const base = opts.config ?? spec.example;
   const suiteNow = new Date(opts.poll?.now ?? Date.now());
@@ -229,7 +267,10 @@ export function describeConnector<C extends BaseConnectorConfig, S extends { clo
       ];
       for (const c of cases) {
         const errors = configErrors(patched(base, c.patch));
-        expect(errors.some((e) => new RegExp(`^connectors\\[0\\]\\.${c.path.replace(/[.[\]]/g, '\\$&')}[:.[]`).test(e)), `${JSON.stringify(c.patch)} → ${errors.join('; ')}`).toBe(true);
+        expect(
+          errors.some((e) => new RegExp(`^connectors\\[0\\]\\.${c.path.replace(/[.[\]]/g, '\\$&')}[:.[]`).test(e)),
+          `${JSON.stringify(c.patch)} → ${errors.join('; ')}`,
+        ).toBe(true);
       }
       // An unknown key is a typo, not something to ignore.
       const unknown = configErrors(patched(base, { no_such_setting: true }));
@@ -296,48 +337,68 @@ export function describeConnector<C extends BaseConnectorConfig, S extends { clo
           await sim.close();
         }
       };
-      const ctxOf = (config: BaseConnectorConfig, sim: S): PollContext => p.context?.(config, sim) ?? defaultContext(config, suiteNow);
+      const ctxOf = (config: BaseConnectorConfig, sim: S): PollContext =>
+        p.context?.(config, sim) ?? defaultContext(config, suiteNow);
 
       if (spec.poll.check) {
-        it('check passes against the simulator', withSim(async (sim, config) => {
-          await spec.poll!.check!(ctxOf(config, sim));
-        }));
+        it(
+          'check passes against the simulator',
+          withSim(async (sim, config) => {
+            await spec.poll!.check!(ctxOf(config, sim));
+          }),
+        );
       }
 
-      it('reads the simulator into canonical records with stable identities, and a cursor', withSim(async (sim, config) => {
-        const batches = await readAll(spec, ctxOf(config, sim), null);
-        const payloads = batches.flatMap((b) => b.payloads);
-        expect(payloads.length).toBeGreaterThan(0);
-        expect(batches.some((b) => b.cursor !== undefined), 'an incremental read yields a cursor').toBe(true);
-        for (const b of batches) if (b.cursor) expect(JSON.parse(JSON.stringify(b.cursor))).toEqual(b.cursor);
-        const first = normalisePayloads(spec, config, payloads);
-        expect(expectCanonical(first)).toBeGreaterThan(0);
-        const again = normalisePayloads(spec, config, payloads, '2031-06-01 12:00:00.000');
-        expect(identities(again)).toEqual(identities(first));
-        expect(withoutIngestTime(again)).toEqual(withoutIngestTime(first));
-      }));
+      it(
+        'reads the simulator into canonical records with stable identities, and a cursor',
+        withSim(async (sim, config) => {
+          const batches = await readAll(spec, ctxOf(config, sim), null);
+          const payloads = batches.flatMap((b) => b.payloads);
+          expect(payloads.length).toBeGreaterThan(0);
+          expect(
+            batches.some((b) => b.cursor !== undefined),
+            'an incremental read yields a cursor',
+          ).toBe(true);
+          for (const b of batches) if (b.cursor) expect(JSON.parse(JSON.stringify(b.cursor))).toEqual(b.cursor);
+          const first = normalisePayloads(spec, config, payloads);
+          expect(expectCanonical(first)).toBeGreaterThan(0);
+          const again = normalisePayloads(spec, config, payloads, '2031-06-01 12:00:00.000');
+          expect(identities(again)).toEqual(identities(first));
+          expect(withoutIngestTime(again)).toEqual(withoutIngestTime(first));
+        }),
+      );
 
-      it(`resumes from its saved cursor re-emitting ${p.resume === 'nothing' ? 'nothing' : 'only the documented overlap'}`, withSim(async (sim, config) => {
-        const first = await readAll(spec, ctxOf(config, sim), null);
-        const cursor = first.filter((b) => b.cursor).at(-1)?.cursor;
-        expect(cursor).toBeDefined();
-        const seen = new Set(first.flatMap((b) => b.payloads).map(fingerprint));
-        const resumed = (await readAll(spec, ctxOf(config, sim), cursor!)).flatMap((b) => b.payloads);
-        if (p.resume === 'nothing') expect(resumed.map((x) => x.key)).toEqual([]);
-        else for (const x of resumed) expect(seen.has(fingerprint(x)), `re-emitted something new: ${x.key}`).toBe(true);
-      }));
+      it(
+        `resumes from its saved cursor re-emitting ${p.resume === 'nothing' ? 'nothing' : 'only the documented overlap'}`,
+        withSim(async (sim, config) => {
+          const first = await readAll(spec, ctxOf(config, sim), null);
+          const cursor = first.filter((b) => b.cursor).at(-1)?.cursor;
+          expect(cursor).toBeDefined();
+          const seen = new Set(first.flatMap((b) => b.payloads).map(fingerprint));
+          const resumed = (await readAll(spec, ctxOf(config, sim), cursor!)).flatMap((b) => b.payloads);
+          if (p.resume === 'nothing') expect(resumed.map((x) => x.key)).toEqual([]);
+          else
+            for (const x of resumed) expect(seen.has(fingerprint(x)), `re-emitted something new: ${x.key}`).toBe(true);
+        }),
+      );
 
-      it('reads nothing from a cursor in the future', withSim(async (sim, config) => {
-        const batches = await readAll(spec, ctxOf(config, sim), p.futureCursor);
-        expect(batches.flatMap((b) => b.payloads)).toEqual([]);
-      }));
+      it(
+        'reads nothing from a cursor in the future',
+        withSim(async (sim, config) => {
+          const batches = await readAll(spec, ctxOf(config, sim), p.futureCursor);
+          expect(batches.flatMap((b) => b.payloads)).toEqual([]);
+        }),
+      );
 
-      it(`ends a vendor error in ${p.vendorError.code}`, withSim(async (sim) => {
-        const config = parseConfig({ ...p.config(sim), ...(p.vendorError.config ?? {}) });
-        await p.vendorError.trigger?.(sim);
-        const e = await expectError(readAll(spec, ctxOf(config, sim), null), p.vendorError.code);
-        expect(e.message.length).toBeGreaterThan(0);
-      }));
+      it(
+        `ends a vendor error in ${p.vendorError.code}`,
+        withSim(async (sim) => {
+          const config = parseConfig({ ...p.config(sim), ...(p.vendorError.config ?? {}) });
+          await p.vendorError.trigger?.(sim);
+          const e = await expectError(readAll(spec, ctxOf(config, sim), null), p.vendorError.code);
+          expect(e.message.length).toBeGreaterThan(0);
+        }),
+      );
     }
   });
 }
@@ -347,7 +408,7 @@ function randomText(seed: number): string {
   const alphabet = 'ab,;"\'{}[]:\n\r\t0123456789-. <>\\\u00e9\u4e2d\u0000';
   let x = seed * 2654435761 + 1;
   let s = '';
-  const len = 1 + (seed * 7) % 120;
+  const len = 1 + ((seed * 7) % 120);
   for (let i = 0; i < len; i++) {
     x = (x * 1103515245 + 12345) % 2147483648;
     s += alphabet[x % alphabet.length];

@@ -16,7 +16,10 @@ export async function setup(project: TestProject): Promise<void> {
     return;
   }
   const { startLocalKafka } = await import('../runtime/kafka-local.js');
-  const broker = await startLocalKafka({ dataDir: `${process.cwd()}/.vitest-tmp/kafka-${process.pid}`, ephemeral: true });
+  const broker = await startLocalKafka({
+    dataDir: `${process.cwd()}/.vitest-tmp/kafka-${process.pid}`,
+    ephemeral: true,
+  });
   stop = broker.stop;
   project.provide('kafkaBrokers', broker.brokers);
 }

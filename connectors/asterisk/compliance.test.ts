@@ -7,7 +7,14 @@ const LINE =
   '"","02079460123","02079460000","from-trunk","""Smith, John"" <02079460123>","PJSIP/trunk-gb-00000001","PJSIP/1001-00000002","Dial","PJSIP/1001,30","2024-06-10 09:00:00","2024-06-10 09:00:05","2024-06-10 09:01:05",65,60,"ANSWERED","DOCUMENTATION","1718010000.1","","1718010000.1","1"';
 
 describeConnector(asterisk, {
-  config: { id: 'pbx', type: 'asterisk', timezone: 'Europe/London', country: 'GB', extra_columns: ['linkedid', 'sequence'], trunks: ['trunk-gb'] },
+  config: {
+    id: 'pbx',
+    type: 'asterisk',
+    timezone: 'Europe/London',
+    country: 'GB',
+    extra_columns: ['linkedid', 'sequence'],
+    trunks: ['trunk-gb'],
+  },
   invalid: [
     { patch: { directory: 'relative/dir' }, path: 'directory' },
     { patch: { extra_columns: ['linkedid', 'colour'] }, path: 'extra_columns' },
@@ -23,7 +30,15 @@ describeConnector(asterisk, {
   ],
   poll: {
     simulator: () => startSimulator({ seed: 3, timezone: 'Europe/London', initialCalls: 12 }),
-    config: (sim) => ({ id: 'pbx', type: 'asterisk', timezone: 'Europe/London', country: 'GB', directory: sim.directory, extra_columns: ['linkedid', 'sequence'], trunks: ['trunk-gb'] }),
+    config: (sim) => ({
+      id: 'pbx',
+      type: 'asterisk',
+      timezone: 'Europe/London',
+      country: 'GB',
+      directory: sim.directory,
+      extra_columns: ['linkedid', 'sequence'],
+      trunks: ['trunk-gb'],
+    }),
     resume: 'nothing',
     futureCursor: { file: '', ino: 0, offset: 0, mtime: 32503680000000 },
     vendorError: { trigger: (sim) => rm(sim.directory, { recursive: true, force: true }), code: 'VENDOR_UNAVAILABLE' },

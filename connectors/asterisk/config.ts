@@ -22,11 +22,15 @@ export const asteriskConfigSchema = z
     type: z.literal('asterisk'),
     timezone: zoneSchema
       .default('UTC')
-      .describe('IANA zone of the PBX clock: `start`, `answer` and `end` are local times without offset. Example: `Europe/London`'),
+      .describe(
+        'IANA zone of the PBX clock: `start`, `answer` and `end` are local times without offset. Example: `Europe/London`',
+      ),
     usegmtime: z
       .boolean()
       .default(false)
-      .describe('Set when cdr.conf has `usegmtime=yes`: the CSV times are UTC, whatever `timezone` says. Example: `false`'),
+      .describe(
+        'Set when cdr.conf has `usegmtime=yes`: the CSV times are UTC, whatever `timezone` says. Example: `false`',
+      ),
     extra_columns: z
       .array(z.enum(EXTRA_COLUMN_NAMES))
       .default([])
@@ -37,26 +41,36 @@ export const asteriskConfigSchema = z
       .string()
       .refine(isAbsolute, { error: 'expected an absolute path' })
       .optional()
-      .describe('Directory to watch for CDR CSV files (poll side); omit to receive POSTed files only. Example: `/var/log/asterisk/cdr-csv`'),
+      .describe(
+        'Directory to watch for CDR CSV files (poll side); omit to receive POSTed files only. Example: `/var/log/asterisk/cdr-csv`',
+      ),
     file_pattern: regex
       .default('^Master\\.csv([.-].+)?$')
-      .describe('Regular expression of the file names to read in `directory`, rotated ones included. Example: `^Master\\.csv([.-].+)?$`'),
+      .describe(
+        'Regular expression of the file names to read in `directory`, rotated ones included. Example: `^Master\\.csv([.-].+)?$`',
+      ),
     active_file: z
       .string()
       .min(1)
       .default('Master.csv')
       .describe('Name of the file Asterisk appends to (read last when times tie). Example: `Master.csv`'),
-    schedule: cronSchema.default('* * * * *').describe('When to look for new lines in `directory`. Example: `* * * * *`'),
+    schedule: cronSchema
+      .default('* * * * *')
+      .describe('When to look for new lines in `directory`. Example: `* * * * *`'),
     max_read_bytes: z
       .number()
       .int()
       .min(4096)
       .default(4 * 1024 * 1024)
-      .describe('Most bytes of one file read into one batch; a larger backlog takes several batches. Example: `4194304`'),
+      .describe(
+        'Most bytes of one file read into one batch; a larger backlog takes several batches. Example: `4194304`',
+      ),
     trunks: z
       .array(z.string().min(1))
       .default([])
-      .describe('Peer names of trunks, as in channel names (`PJSIP/<name>-…`, `SIP/<name>-…`). Example: `[trunk-gb, voipco]`'),
+      .describe(
+        'Peer names of trunks, as in channel names (`PJSIP/<name>-…`, `SIP/<name>-…`). Example: `[trunk-gb, voipco]`',
+      ),
     trunk_technologies: z
       .array(z.string().min(1))
       .default(['DAHDI'])

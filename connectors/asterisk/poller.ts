@@ -37,7 +37,8 @@ export async function* readDirectory(
     for (const [i, f] of files.entries()) {
       for await (const chunk of readLines(c, f, 0)) {
         const lines = chunk.lines.filter((l) => startsWithin(l, columns, c, window));
-        if (lines.length) yield { payloads: payloadsOf(lines, columns), progress: { done: i, total: files.length, label: f.name } };
+        if (lines.length)
+          yield { payloads: payloadsOf(lines, columns), progress: { done: i, total: files.length, label: f.name } };
       }
     }
     return;
@@ -46,7 +47,10 @@ export async function* readDirectory(
     let offset = from;
     for await (const chunk of readLines(c, file, from)) {
       offset = chunk.end;
-      yield { payloads: payloadsOf(chunk.lines, columns), cursor: { file: file.name, ino: file.ino, offset, mtime: file.mtime } };
+      yield {
+        payloads: payloadsOf(chunk.lines, columns),
+        cursor: { file: file.name, ino: file.ino, offset, mtime: file.mtime },
+      };
     }
     if (offset === from && (cursor?.ino !== file.ino || cursor.offset !== from)) {
       // Nothing complete yet in a file not yet in the cursor: move the cursor onto it anyway.
@@ -57,14 +61,22 @@ export async function* readDirectory(
 
 /** What to read: the cursor's file from its offset, then every newer file from 0. */
 export function plan(files: FileInfo[], cursor: Cursor | null, active: string): { file: FileInfo; from: number }[] {
-  const sorted = [...files].sort((a, b) => a.mtime - b.mtime || Number(a.name === active) - Number(b.name === active) || a.name.localeCompare(b.name));
+  const sorted = [...files].sort(
+    (a, b) =>
+      a.mtime - b.mtime || Number(a.name === active) - Number(b.name === active) || a.name.localeCompare(b.name),
+  );
   if (!cursor) return sorted.map((file) => ({ file, from: 0 }));
   const offset = typeof cursor.offset === 'number' ? cursor.offset : 0;
   const mtime = typeof cursor.mtime === 'number' ? cursor.mtime : 0;
-  const at = sorted.findIndex((f) => (typeof cursor.ino === 'number' && cursor.ino > 0 ? f.ino === cursor.ino : f.name === cursor.file));
+  const at = sorted.findIndex((f) =>
+    typeof cursor.ino === 'number' && cursor.ino > 0 ? f.ino === cursor.ino : f.name === cursor.file,
+  );
   if (at < 0) return sorted.filter((f) => f.mtime > mtime).map((file) => ({ file, from: 0 }));
   const current = sorted[at]!;
-  return [{ file: current, from: current.size < offset ? 0 : offset }, ...sorted.slice(at + 1).map((file) => ({ file, from: 0 }))];
+  return [
+    { file: current, from: current.size < offset ? 0 : offset },
+    ...sorted.slice(at + 1).map((file) => ({ file, from: 0 })),
+  ];
 }
 
 async function listFiles(c: AsteriskConfig): Promise<FileInfo[]> {
@@ -89,7 +101,11 @@ async function listFiles(c: AsteriskConfig): Promise<FileInfo[]> {
 }
 
 /** Complete lines of `file` from `from`, in chunks of at most max_read_bytes; `end` is the offset after the chunk. */
-async function* readLines(c: AsteriskConfig, file: FileInfo, from: number): AsyncGenerator<{ lines: string[]; end: number }> {
+async function* readLines(
+  c: AsteriskConfig,
+  file: FileInfo,
+  from: number,
+): AsyncGenerator<{ lines: string[]; end: number }> {
   const path = join(c.directory!, file.name);
   let handle;
   try {
@@ -108,7 +124,11 @@ async function* readLines(c: AsteriskConfig, file: FileInfo, from: number): Asyn
       const data = buf.subarray(0, bytesRead);
       const lastNl = data.lastIndexOf(0x0a);
       if (lastNl < 0) {
-        if (bytesRead === c.max_read_bytes) throw new CallhouseError('INVALID_VALUE', `${path}: a line longer than max_read_bytes (${c.max_read_bytes}) at offset ${pos}`);
+        if (bytesRead === c.max_read_bytes)
+          throw new CallhouseError(
+            'INVALID_VALUE',
+            `${path}: a line longer than max_read_bytes (${c.max_read_bytes}) at offset ${pos}`,
+          );
         return; // only a partial last line: wait for the rest
       }
       const complete = data.subarray(0, lastNl + 1);
@@ -133,7 +153,9 @@ function startsWithin(line: string, columns: string[], c: AsteriskConfig, w: Pol
     const fields = parseLine(line);
     if (isHeader(fields)) return false;
     const start = rowOf(fields, columns).start ?? '';
-    const t = DateTime.fromFormat(start.trim(), 'yyyy-MM-dd HH:mm:ss', { zone: c.usegmtime ? 'UTC' : c.timezone }).toMillis();
+    const t = DateTime.fromFormat(start.trim(), 'yyyy-MM-dd HH:mm:ss', {
+      zone: c.usegmtime ? 'UTC' : c.timezone,
+    }).toMillis();
     return Number.isNaN(t) ? true : t >= w.from.getTime() && t < w.to.getTime();
   } catch {
     return true; // let the normaliser dead-letter it with its reason
@@ -142,8 +164,16 @@ function startsWithin(line: string, columns: string[], c: AsteriskConfig, w: Pol
 
 function fsError(e: unknown, path: string): CallhouseError {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new CallhouseError('VENDOR_UNAVAILABLE', `${path}: no such directory (is the CDR volume mounted?)`, { cause: e });
-  if (code === 'EACCES' || code === 'EPERM') return new CallhouseError('VENDOR_FORBIDDEN', `${path}: permission denied (give callhouse read access to the CDR files)`, { cause: e });
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return new CallhouseError('VENDOR_UNAVAILABLE', `${path}: no such directory (is the CDR volume mounted?)`, {
+      cause: e,
+    });
+  if (code === 'EACCES' || code === 'EPERM')
+    return new CallhouseError(
+      'VENDOR_FORBIDDEN',
+      `${path}: permission denied (give callhouse read access to the CDR files)`,
+      { cause: e },
+    );
   return new CallhouseError('VENDOR_ERROR', `${path}: ${code ?? (e as Error).message}`, { cause: e });
 }
 

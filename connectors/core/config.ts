@@ -14,33 +14,22 @@ export const countrySchema = z
   .regex(/^[A-Za-z]{2}$/, 'expected an ISO 3166 alpha-2 country code')
   .transform((s) => s.toUpperCase());
 
-export const cronSchema = z
-  .string()
-  .regex(/^(\S+\s+){4,5}\S+$/, 'expected a cron expression of 5 or 6 fields');
+export const cronSchema = z.string().regex(/^(\S+\s+){4,5}\S+$/, 'expected a cron expression of 5 or 6 fields');
 
 const cidr = z
   .string()
-  .regex(
-    /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/,
-    'expected an IPv4 or IPv6 address or CIDR',
-  );
+  .regex(/^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/, 'expected an IPv4 or IPv6 address or CIDR');
 
 export const baseConnectorFields = {
   id: z
     .string()
     .regex(/^[a-z0-9-]+$/, 'expected lowercase letters, digits and dashes')
     .describe('Unique id of this connector instance; part of the ingest URL. Example: `hq-pbx`'),
-  tenant: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('Tenant the calls belong to (default: the id). Example: `acme`'),
+  tenant: z.string().min(1).optional().describe('Tenant the calls belong to (default: the id). Example: `acme`'),
   timezone: zoneSchema
     .optional()
     .describe('IANA time zone of the times the vendor sends without offset. Example: `Europe/London`'),
-  country: countrySchema
-    .optional()
-    .describe('ISO 3166 alpha-2 default region for phone numbers. Example: `GB`'),
+  country: countrySchema.optional().describe('ISO 3166 alpha-2 default region for phone numbers. Example: `GB`'),
   enabled: z.boolean().default(true).describe('Whether the connector runs. Example: `true`'),
   token: z
     .string()

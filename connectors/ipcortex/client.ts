@@ -46,27 +46,34 @@ export class IpcortexClient {
     // One report at a time per PABX: in this process (the mutex) and across the callhouse
     // processes sharing this data directory (the lock file), e.g. a backfill beside the service.
     const locks = this.ctx.dataDir ? join(this.ctx.dataDir, 'locks') : undefined;
-    return this.lock.run(() => withFileLock(locks, `ipcortex-${baseKey(this.config.base_url)}`, (ms) => this.ctx.sleep(ms), async () => {
-      try {
-        return await withRetry(() => this.reportOnce(command, scope), {
-          retries: lock_retries,
-          baseMs: retry_base_ms,
-          maxMs: retry_max_ms,
-          sleep: (ms) => this.ctx.sleep(ms),
-          onRetry: (e, attempt, delay) =>
-            this.ctx.logger.warn({ command, attempt, delayMs: Math.round(delay), error_code: e.code }, e.message),
-        });
-      } catch (e) {
-        if (e instanceof CallhouseError && e.code === 'VENDOR_LOCKED') {
-          throw new CallhouseError(
-            'VENDOR_LOCKED',
-            `${command}: billing engine still locked after ${lock_retries + 1} attempts: ${e.message}`,
-            { details: { command } },
-          );
-        }
-        throw e;
-      }
-    }));
+    return this.lock.run(() =>
+      withFileLock(
+        locks,
+        `ipcortex-${baseKey(this.config.base_url)}`,
+        (ms) => this.ctx.sleep(ms),
+        async () => {
+          try {
+            return await withRetry(() => this.reportOnce(command, scope), {
+              retries: lock_retries,
+              baseMs: retry_base_ms,
+              maxMs: retry_max_ms,
+              sleep: (ms) => this.ctx.sleep(ms),
+              onRetry: (e, attempt, delay) =>
+                this.ctx.logger.warn({ command, attempt, delayMs: Math.round(delay), error_code: e.code }, e.message),
+            });
+          } catch (e) {
+            if (e instanceof CallhouseError && e.code === 'VENDOR_LOCKED') {
+              throw new CallhouseError(
+                'VENDOR_LOCKED',
+                `${command}: billing engine still locked after ${lock_retries + 1} attempts: ${e.message}`,
+                { details: { command } },
+              );
+            }
+            throw e;
+          }
+        },
+      ),
+    );
   }
 
   /** Logs in (session auth) to prove the credentials; an API key cannot be checked without a report. */
@@ -113,7 +120,10 @@ export class IpcortexClient {
     });
     const answer = parseAnswer('login', res);
     if (answer.result !== 'success') {
-      throw new CallhouseError('VENDOR_AUTH', `login as ${JSON.stringify(this.config.username)} refused: ${message(answer)}`);
+      throw new CallhouseError(
+        'VENDOR_AUTH',
+        `login as ${JSON.stringify(this.config.username)} refused: ${message(answer)}`,
+      );
     }
     const cookie = sessionCookie(res.headers);
     if (!cookie) throw new CallhouseError('VENDOR_ERROR', `login succeeded but no ${SESSION_COOKIE} cookie was set`);

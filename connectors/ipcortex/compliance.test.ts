@@ -2,7 +2,15 @@ import { describeConnector } from '../../test/compliance.js';
 import { startSimulator } from '../../simulators/ipcortex/index.js';
 import ipcortex from './index.js';
 
-const base = { id: 'pabx', type: 'ipcortex', timezone: 'Europe/London', country: 'GB', base_url: 'http://127.0.0.1:1', username: 'billing', password: 'billing-pass' };
+const base = {
+  id: 'pabx',
+  type: 'ipcortex',
+  timezone: 'Europe/London',
+  country: 'GB',
+  base_url: 'http://127.0.0.1:1',
+  username: 'billing',
+  password: 'billing-pass',
+};
 
 describeConnector(ipcortex, {
   config: base,
@@ -18,7 +26,14 @@ describeConnector(ipcortex, {
   poll: {
     now: '2024-06-12T12:00:00Z',
     simulator: () => startSimulator({ seed: 7, callsPerDay: 16, timezone: 'Europe/London' }),
-    config: (sim) => ({ ...base, base_url: sim.url, cost_divisor: 100, lookback_days: 0, retry_base_ms: 1000, retry_max_ms: 8000 }),
+    config: (sim) => ({
+      ...base,
+      base_url: sim.url,
+      cost_divisor: 100,
+      lookback_days: 0,
+      retry_base_ms: 1000,
+      retry_max_ms: 8000,
+    }),
     resume: 'overlap',
     futureCursor: { day: '2999-01-01' },
     vendorError: { config: { password: 'wrong-password' }, code: 'VENDOR_AUTH' },

@@ -32,7 +32,9 @@ describe('ipcortex config', () => {
   it('needs a key, or a username and a password, never both', () => {
     expect(issues(base)).toEqual(['username: expected key, or username and password']);
     expect(issues({ ...base, username: 'u' })).toEqual(['password: expected key, or username and password']);
-    expect(issues({ ...base, key: 'k', username: 'u', password: 'p' })).toEqual(['key: give either key or username + password, not both']);
+    expect(issues({ ...base, key: 'k', username: 'u', password: 'p' })).toEqual([
+      'key: give either key or username + password, not both',
+    ]);
     expect(issues({ ...base, username: 'u', password: 'p' })).toEqual([]);
   });
 

@@ -22,11 +22,7 @@ export const ipcortexConfigSchema = z
       .min(1)
       .optional()
       .describe('Login of a user with System-Admin or Billing Call-Summary permission. Example: `billing`'),
-    password: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Password of `username`. Example: `${IPCORTEX_PASSWORD}`'),
+    password: z.string().min(1).optional().describe('Password of `username`. Example: `${IPCORTEX_PASSWORD}`'),
     companies: z
       .array(z.string().min(1))
       .min(1)
@@ -75,12 +71,7 @@ export const ipcortexConfigSchema = z
       .min(1)
       .default(2000)
       .describe('First back-off delay in ms (doubles per retry, with jitter). Example: `2000`'),
-    retry_max_ms: z
-      .number()
-      .int()
-      .min(1)
-      .default(60_000)
-      .describe('Longest back-off delay in ms. Example: `60000`'),
+    retry_max_ms: z.number().int().min(1).default(60_000).describe('Longest back-off delay in ms. Example: `60000`'),
     request_timeout_ms: z
       .number()
       .int()

@@ -4,7 +4,11 @@ import { CallhouseError } from '../../runtime/errors.js';
 import type { Cursor, PollBatch, PollContext, PollWindow } from '../core/contract.js';
 import { normaliseIpcortex } from '../../transforms/ipcortex/index.js';
 import { INGESTED_AT } from '../../transforms/ipcortex/fixtures.js';
-import { startSimulator, type IpcortexSimulator, type IpcortexSimulatorOptions } from '../../simulators/ipcortex/index.js';
+import {
+  startSimulator,
+  type IpcortexSimulator,
+  type IpcortexSimulatorOptions,
+} from '../../simulators/ipcortex/index.js';
 import type { SimCall } from '../../simulators/ipcortex/data.js';
 import { ipcortexConfigSchema, type IpcortexConfig } from './config.js';
 import { readIpcortex } from './poller.js';
@@ -77,13 +81,20 @@ async function failure(p: Promise<unknown>): Promise<CallhouseError> {
 }
 
 const normalise = (cfg: IpcortexConfig, b: PollBatch['payloads'][number]) =>
-  normaliseIpcortex(b.body, b.content_type, { config: cfg, meta: b.meta, received_at: INGESTED_AT, ingested_at: INGESTED_AT, warn: () => undefined });
+  normaliseIpcortex(b.body, b.content_type, {
+    config: cfg,
+    meta: b.meta,
+    received_at: INGESTED_AT,
+    ingested_at: INGESTED_AT,
+    warn: () => undefined,
+  });
 
 /** What the canonical record of a simulated call must say, worked out from the simulator's truth. */
 function expected(c: SimCall) {
   const inn = c.in?.item;
   const out = c.out?.item;
-  const direction = c.kind === 'inbound' || c.kind === 'queued' ? 'inbound' : c.kind === 'outbound' ? 'outbound' : 'internal';
+  const direction =
+    c.kind === 'inbound' || c.kind === 'queued' ? 'inbound' : c.kind === 'outbound' ? 'outbound' : 'internal';
   const talk = (inn ?? out)!.billsecs;
   let disposition: string;
   if (!inn) disposition = talk > 0 ? 'answered' : 'no_answer';
@@ -126,7 +137,9 @@ describe('ipcortex poller against the simulator', () => {
     const s = await sim();
     const cfg = config(s);
     const batches = await collect(harness(cfg, '2026-03-11T05:00:00Z'), { day: '2026-03-09' });
-    expect(batches.map((b) => [b.cursor, b.progress])).toEqual([[{ day: '2026-03-10' }, { done: 1, total: 1, label: '2026-03-10' }]]);
+    expect(batches.map((b) => [b.cursor, b.progress])).toEqual([
+      [{ day: '2026-03-10' }, { done: 1, total: 1, label: '2026-03-10' }],
+    ]);
 
     const truth = s.expectedCalls('2026-03-10');
     expect(truth.length).toBe(24);
@@ -157,7 +170,9 @@ describe('ipcortex poller against the simulator', () => {
         ...list.map(([id, t]) => [company, id, gbp(t.costTenths), t.seconds, t.unknown]),
       ];
     });
-    expect(billing.map((b) => [b.company, b.device_id, b.cost, b.billable_seconds, b.unknown_cost_calls])).toEqual(want);
+    expect(billing.map((b) => [b.company, b.device_id, b.cost, b.billable_seconds, b.unknown_cost_calls])).toEqual(
+      want,
+    );
     expect(billing.every((b) => b.month === '2026-03-01' && b.currency === 'GBP')).toBe(true);
   });
 
@@ -176,20 +191,29 @@ describe('ipcortex poller against the simulator', () => {
       expect(r.cost).toBe(r.direction === 'inbound' ? null : tenths === null ? null : String(tenths! / 1000));
     }
     expect(s.requests.filter((r) => r.path.startsWith('/rest/call')).map((r) => r.path)).toEqual([
-      '/rest/call/incalls', '/rest/call/outcalls', '/rest/call/incalls', '/rest/call/outcalls',
+      '/rest/call/incalls',
+      '/rest/call/outcalls',
+      '/rest/call/incalls',
+      '/rest/call/outcalls',
     ]);
   });
 
   it('allcalls on a PABX older than 6.2.16 says to use inout', async () => {
     const s = await sim({ allcalls: false });
     const e = await failure(collect(harness(config(s), '2026-03-11T05:00:00Z'), { day: '2026-03-09' }));
-    expect([e.code, e.message]).toEqual(['VENDOR_ERROR', 'allcalls: not found on this PABX (HTTP 404); allcalls needs 6.2.16+, use mode: inout']);
+    expect([e.code, e.message]).toEqual([
+      'VENDOR_ERROR',
+      'allcalls: not found on this PABX (HTTP 404); allcalls needs 6.2.16+, use mode: inout',
+    ]);
   });
 
   it('concurrent reads by two connectors on one PABX never overlap at the simulator', async () => {
     const s = await sim({ processingDelayMs: 25 });
     const a = harness(config(s, { id: 'pabx-a' }), '2026-03-11T05:00:00Z');
-    const b = harness(config(s, { id: 'pabx-b', key: 'sim-api-key-0001', username: undefined, password: undefined }), '2026-03-11T05:00:00Z');
+    const b = harness(
+      config(s, { id: 'pabx-b', key: 'sim-api-key-0001', username: undefined, password: undefined }),
+      '2026-03-11T05:00:00Z',
+    );
     const [ra, rb] = await Promise.all([collect(a, { day: '2026-03-06' }), collect(b, { day: '2026-03-06' })]);
     expect(ra.length).toBe(4);
     expect(rb.length).toBe(4);
@@ -215,19 +239,28 @@ describe('ipcortex poller against the simulator', () => {
   it('a lock that outlasts the retries → VENDOR_LOCKED (retriable)', async () => {
     const s = await sim();
     s.lockNext(100);
-    const e = await failure(collect(harness(config(s, { lock_retries: 2 }), '2026-03-11T05:00:00Z'), { day: '2026-03-09' }));
+    const e = await failure(
+      collect(harness(config(s, { lock_retries: 2 }), '2026-03-11T05:00:00Z'), { day: '2026-03-09' }),
+    );
     expect([e.code, e.retriable]).toEqual(['VENDOR_LOCKED', true]);
-    expect(e.message).toBe('allcalls: billing engine still locked after 3 attempts: Another user has billing locked. Please try again in a moment.');
+    expect(e.message).toBe(
+      'allcalls: billing engine still locked after 3 attempts: Another user has billing locked. Please try again in a moment.',
+    );
     expect(s.stats().retries).toBe(3);
   });
 
   it('bad credentials → VENDOR_AUTH, not retriable, with no secret in the message', async () => {
     const s = await sim();
-    const bad = await failure(collect(harness(config(s, { password: 'wrong-password-42' }), '2026-03-11T05:00:00Z'), null));
+    const bad = await failure(
+      collect(harness(config(s, { password: 'wrong-password-42' }), '2026-03-11T05:00:00Z'), null),
+    );
     expect([bad.code, bad.retriable]).toEqual(['VENDOR_AUTH', false]);
     expect(bad.message).toBe('login as "billing" refused: Authentication failed: bad username or password');
     const badKey = await failure(
-      collect(harness(config(s, { key: 'not-a-key-123', username: undefined, password: undefined }), '2026-03-11T05:00:00Z'), null),
+      collect(
+        harness(config(s, { key: 'not-a-key-123', username: undefined, password: undefined }), '2026-03-11T05:00:00Z'),
+        null,
+      ),
     );
     expect([badKey.code, badKey.message]).toEqual(['VENDOR_AUTH', 'allcalls: Authentication failed: invalid auth key']);
     expect(s.stats().reports).toBe(0);
@@ -242,7 +275,12 @@ describe('ipcortex poller against the simulator', () => {
   it('an expired session is renewed transparently, and the session is closed at the end', async () => {
     const s = await sim({ sessionMaxRequests: 2 });
     const batches = await collect(harness(config(s), '2026-03-11T05:00:00Z'), { day: '2026-03-06' });
-    expect(batches.map((b) => b.cursor)).toEqual([{ day: '2026-03-07' }, { day: '2026-03-08' }, { day: '2026-03-09' }, { day: '2026-03-10' }]);
+    expect(batches.map((b) => b.cursor)).toEqual([
+      { day: '2026-03-07' },
+      { day: '2026-03-08' },
+      { day: '2026-03-09' },
+      { day: '2026-03-10' },
+    ]);
     const calls = batches.flatMap((b) => b.payloads.filter((p) => p.meta.endpoint === 'allcalls').map((p) => p.key));
     expect(calls).toEqual(s.expectedCalls('2026-03-07', '2026-03-10').map((c) => String(c.acctid)));
     // 5 reports, 2 per session: logins before reports 1, 3 and 5.
@@ -253,23 +291,41 @@ describe('ipcortex poller against the simulator', () => {
     const s = await sim();
     const h = harness(config(s, { lookback_days: 3, billing_summary: false }), '2026-03-20T04:00:00Z');
     const batches = await collect(h, { day: '2026-03-15' });
-    expect(batches.map((b) => b.cursor!.day)).toEqual(['2026-03-13', '2026-03-14', '2026-03-15', '2026-03-16', '2026-03-17', '2026-03-18', '2026-03-19']);
+    expect(batches.map((b) => b.cursor!.day)).toEqual([
+      '2026-03-13',
+      '2026-03-14',
+      '2026-03-15',
+      '2026-03-16',
+      '2026-03-17',
+      '2026-03-18',
+      '2026-03-19',
+    ]);
     const s2 = await sim();
-    const again = await collect(harness(config(s2, { lookback_days: 3, billing_summary: false }), '2026-03-20T23:59:00Z'), { day: '2026-03-19' });
+    const again = await collect(
+      harness(config(s2, { lookback_days: 3, billing_summary: false }), '2026-03-20T23:59:00Z'),
+      { day: '2026-03-19' },
+    );
     expect(again.map((b) => b.cursor!.day)).toEqual(['2026-03-17', '2026-03-18', '2026-03-19']);
     expect(s2.requests.filter((r) => r.path === '/rest/call/allcalls').map((r) => r.scope?.day)).toEqual([17, 18, 19]);
   });
 
   it('the first run reads the lookback window before yesterday, and yesterday', async () => {
     const s = await sim();
-    const batches = await collect(harness(config(s, { lookback_days: 2, billing_summary: false }), '2026-03-20T04:00:00Z'), null);
+    const batches = await collect(
+      harness(config(s, { lookback_days: 2, billing_summary: false }), '2026-03-20T04:00:00Z'),
+      null,
+    );
     expect(batches.map((b) => b.cursor!.day)).toEqual(['2026-03-17', '2026-03-18', '2026-03-19']);
   });
 
   it('a cursor in the future (or today) reads nothing and asks the PABX nothing', async () => {
     const s = await sim();
-    expect(await collect(harness(config(s, { lookback_days: 3 }), '2026-03-20T04:00:00Z'), { day: '2026-04-01' })).toEqual([]);
-    expect(await collect(harness(config(s, { lookback_days: 3 }), '2026-03-20T04:00:00Z'), { day: '2026-03-20' })).toEqual([]);
+    expect(
+      await collect(harness(config(s, { lookback_days: 3 }), '2026-03-20T04:00:00Z'), { day: '2026-04-01' }),
+    ).toEqual([]);
+    expect(
+      await collect(harness(config(s, { lookback_days: 3 }), '2026-03-20T04:00:00Z'), { day: '2026-03-20' }),
+    ).toEqual([]);
     expect(s.requests).toEqual([]);
   });
 
@@ -286,13 +342,20 @@ describe('ipcortex poller against the simulator', () => {
   it('a backfill window reads each local day once, summaries per month, and moves no cursor', async () => {
     const s = await sim();
     const h = harness(config(s), '2026-03-20T04:00:00Z');
-    const batches = await collect(h, null, { from: new Date('2026-02-27T00:00:00Z'), to: new Date('2026-03-02T00:00:00Z') });
+    const batches = await collect(h, null, {
+      from: new Date('2026-02-27T00:00:00Z'),
+      to: new Date('2026-03-02T00:00:00Z'),
+    });
     expect(batches.map((b) => [b.cursor, b.progress])).toEqual([
       [undefined, { done: 1, total: 3, label: '2026-02-27' }],
       [undefined, { done: 2, total: 3, label: '2026-02-28' }],
       [undefined, { done: 3, total: 3, label: '2026-03-01' }],
     ]);
-    expect(s.requests.filter((r) => r.path.startsWith('/rest/call')).map((r) => [r.path, r.scope?.month, r.scope?.day ?? null])).toEqual([
+    expect(
+      s.requests
+        .filter((r) => r.path.startsWith('/rest/call'))
+        .map((r) => [r.path, r.scope?.month, r.scope?.day ?? null]),
+    ).toEqual([
       ['/rest/call/allcalls', 2, 27],
       ['/rest/call/allcalls', 2, 28],
       ['/rest/call/outsummary', 2, null],
@@ -317,7 +380,9 @@ describe('ipcortex poller against the simulator', () => {
     const s = await sim();
     await ipcortex.poll!.check!(harness(config(s), '2026-03-11T05:00:00Z').ctx);
     expect(s.stats()).toMatchObject({ logins: 1, logouts: 1, openSessions: 0, reports: 0 });
-    const e = await failure(ipcortex.poll!.check!(harness(config(s, { password: 'nope-nope' }), '2026-03-11T05:00:00Z').ctx));
+    const e = await failure(
+      ipcortex.poll!.check!(harness(config(s, { password: 'nope-nope' }), '2026-03-11T05:00:00Z').ctx),
+    );
     expect(e.code).toBe('VENDOR_AUTH');
   });
 
@@ -328,8 +393,12 @@ describe('ipcortex poller against the simulator', () => {
         const cfg = config(s, { mode, companies: mode === 'inout' ? ['default', 'acme'] : undefined });
         const batches = await collect(harness(cfg, '2026-01-05T05:00:00Z'), { day: '2025-12-28' });
         const records = batches.flatMap((b) => b.payloads.flatMap((p) => normalise(cfg, p).calls));
-        expect(records.map((r) => r.call_id)).toEqual(s.expectedCalls('2025-12-29', '2026-01-04').map((c) => String(c.acctid)));
-        expect(new Set(records.map((r) => r.disposition))).toEqual(new Set(['answered', 'no_answer', 'busy', 'abandoned']));
+        expect(records.map((r) => r.call_id)).toEqual(
+          s.expectedCalls('2025-12-29', '2026-01-04').map((c) => String(c.acctid)),
+        );
+        expect(new Set(records.map((r) => r.disposition))).toEqual(
+          new Set(['answered', 'no_answer', 'busy', 'abandoned']),
+        );
       }
     }
   });

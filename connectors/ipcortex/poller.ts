@@ -4,7 +4,14 @@
  * outsummary per company. One batch per day, with the day as the cursor.
  */
 import type { Cursor, PollBatch, PollContext, PollWindow, RawPayload } from '../core/contract.js';
-import { CallMerger, addAllcalls, addIncalls, addOutcalls, isObject, type MergedCall } from '../../transforms/ipcortex/merge.js';
+import {
+  CallMerger,
+  addAllcalls,
+  addIncalls,
+  addOutcalls,
+  isObject,
+  type MergedCall,
+} from '../../transforms/ipcortex/merge.js';
 import { IpcortexClient } from './client.js';
 import type { IpcortexConfig } from './config.js';
 import { dayScope, scheduledDays, windowDays } from './windows.js';
@@ -17,7 +24,9 @@ export async function* readIpcortex(
   window?: PollWindow,
 ): AsyncGenerator<PollBatch> {
   const zone = ctx.config.timezone ?? 'UTC';
-  const days = window ? windowDays(window, zone, ctx.now()) : scheduledDays(cursor, ctx.config.lookback_days, zone, ctx.now());
+  const days = window
+    ? windowDays(window, zone, ctx.now())
+    : scheduledDays(cursor, ctx.config.lookback_days, zone, ctx.now());
   if (days.length === 0) return;
   const client = new IpcortexClient(ctx);
   try {
@@ -61,7 +70,10 @@ async function readSummary(client: IpcortexClient, config: IpcortexConfig, month
   const [year, m] = month.split('-').map(Number) as [number, number];
   const scope = { year, month: m, detail: true };
   const answers = config.companies
-    ? await sequence(config.companies, async (company) => [company, await client.report('outsummary', { ...scope, company })] as const)
+    ? await sequence(
+        config.companies,
+        async (company) => [company, await client.report('outsummary', { ...scope, company })] as const,
+      )
     : [[undefined, await client.report('outsummary', scope)] as const];
   const out: RawPayload[] = [];
   for (const [asked, values] of answers) {

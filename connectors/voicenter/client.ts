@@ -28,9 +28,7 @@ export function limiterFor(ctx: PollContext<VoicenterConfig>): RateLimiter {
   const key = 'voicenter.limiter';
   let limiter = ctx.session.get(key) as RateLimiter | undefined;
   if (!limiter) {
-    limiter = new RateLimiter(ctx.config.requests_per_minute, ctx.config.min_spacing_ms, () =>
-      ctx.now().getTime(),
-    );
+    limiter = new RateLimiter(ctx.config.requests_per_minute, ctx.config.min_spacing_ms, () => ctx.now().getTime());
     ctx.session.set(key, limiter);
   }
   return limiter;
@@ -54,10 +52,7 @@ export async function fetchCdrs(ctx: PollContext<VoicenterConfig>, from: Date, t
   const { config } = ctx;
   const code = config.code;
   if (!code)
-    throw new CallhouseError(
-      'CONFIG_INVALID',
-      `connector ${config.id}: \`code\` is required to poll the Call Log`,
-    );
+    throw new CallhouseError('CONFIG_INVALID', `connector ${config.id}: \`code\` is required to poll the Call Log`);
   registerSecret(code);
   const search: Record<string, unknown> = {
     fromdate: wireTime(from),
@@ -97,12 +92,7 @@ export async function fetchCdrs(ctx: PollContext<VoicenterConfig>, from: Date, t
   );
 }
 
-function pageOf(
-  status: number,
-  text: string,
-  config: VoicenterConfig,
-  search: Record<string, unknown>,
-): CdrPage {
+function pageOf(status: number, text: string, config: VoicenterConfig, search: Record<string, unknown>): CdrPage {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text) as unknown;
@@ -156,10 +146,7 @@ function pageOf(
   }
   const list = r.CDR_LIST ?? [];
   if (!Array.isArray(list) || list.some((i) => typeof i !== 'object' || i === null || Array.isArray(i))) {
-    throw new CallhouseError(
-      'VENDOR_ERROR',
-      'Voicenter Call Log answered without a CDR_LIST array of objects',
-    );
+    throw new CallhouseError('VENDOR_ERROR', 'Voicenter Call Log answered without a CDR_LIST array of objects');
   }
   const items = list as Record<string, unknown>[];
   const returnHits = Number(r.RETURN_HITS ?? items.length);

@@ -2,7 +2,15 @@ import { describeConnector } from '../../test/compliance.js';
 import { startSimulator } from '../../simulators/voicenter/index.js';
 import voicenter from './index.js';
 
-const NOTIFICATION = JSON.stringify({ ivruniqueid: '202007211213270124c', time: 1595333610, type: 'Queue', status: 'ANSWER', caller: '0501234567', target: '1001', duration: 20 });
+const NOTIFICATION = JSON.stringify({
+  ivruniqueid: '202007211213270124c',
+  time: 1595333610,
+  type: 'Queue',
+  status: 'ANSWER',
+  caller: '0501234567',
+  target: '1001',
+  duration: 20,
+});
 
 describeConnector(voicenter, {
   config: { id: 'vc', type: 'voicenter' },
@@ -19,7 +27,14 @@ describeConnector(voicenter, {
   poll: {
     now: '2024-06-12T12:00:00Z',
     simulator: () => startSimulator({ seed: 7, callsPerDay: 60, requestsPerMinute: 100_000 }),
-    config: (sim) => ({ id: 'vc', type: 'voicenter', base_url: sim.url, code: sim.code, requests_per_minute: 100_000, min_spacing_ms: 0 }),
+    config: (sim) => ({
+      id: 'vc',
+      type: 'voicenter',
+      base_url: sim.url,
+      code: sim.code,
+      requests_per_minute: 100_000,
+      min_spacing_ms: 0,
+    }),
     resume: 'overlap',
     futureCursor: { to: '2999-01-01T00:00:00.000Z' },
     vendorError: { config: { code: 'not-the-code' }, code: 'VENDOR_AUTH' },

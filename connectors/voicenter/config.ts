@@ -41,9 +41,7 @@ export const voicenterConfigSchema = z
     type: z.literal('voicenter'),
     timezone: zoneSchema
       .default('Asia/Jerusalem')
-      .describe(
-        'IANA zone for the `*_local` columns (Voicenter itself sends UTC). Example: `Asia/Jerusalem`',
-      ),
+      .describe('IANA zone for the `*_local` columns (Voicenter itself sends UTC). Example: `Asia/Jerusalem`'),
     country: countrySchema
       .default('IL')
       .describe('Default region of phone numbers such as `0501234567`. Example: `IL`'),
@@ -92,9 +90,7 @@ export const voicenterConfigSchema = z
       .positive()
       .max(10_000)
       .default(10_000)
-      .describe(
-        'Voicenter returns at most this many CDRs per request; a fuller window is split. Example: `10000`',
-      ),
+      .describe('Voicenter returns at most this many CDRs per request; a fuller window is split. Example: `10000`'),
     requests_per_minute: z
       .number()
       .int()

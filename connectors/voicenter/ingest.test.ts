@@ -34,16 +34,8 @@ describe('voicenter ingest (CDR notifications)', () => {
   });
 
   it.each([
-    [
-      'form-encoded',
-      new URLSearchParams({ ...n, time: '1595333610' }).toString(),
-      'application/x-www-form-urlencoded',
-    ],
-    [
-      'JSON inside a form field',
-      `cdr=${encodeURIComponent(JSON.stringify(n))}`,
-      'application/x-www-form-urlencoded',
-    ],
+    ['form-encoded', new URLSearchParams({ ...n, time: '1595333610' }).toString(), 'application/x-www-form-urlencoded'],
+    ['JSON inside a form field', `cdr=${encodeURIComponent(JSON.stringify(n))}`, 'application/x-www-form-urlencoded'],
     ['JSON without a content type', JSON.stringify(n), ''],
     ['upper-case key', JSON.stringify({ IVRUNIQUEID: '202007211213270124c' }), 'application/json'],
   ])('%s', (_name, body, ct) => {
@@ -130,55 +122,49 @@ describe('a notification and a poll of the same call', () => {
     payloads.flatMap((p) => voicenter.normalise(p.body, p.content_type, testContext(p.meta)).calls);
   const byLeg = (calls: CallRecord[]) => new Map(calls.map((c) => [`${c.call_id}#${c.leg}`, c]));
 
-  it.each(['json', 'form'] as const)(
-    'give the same call_id and key fields (%s notifications)',
-    async (format) => {
-      sim = await startSimulator({ seed: 11, callsPerDay: 60 });
-      const pushed: RawPayload[] = [];
-      const target = await startReceiver(pushed);
-      const replies = await sim.notify({
-        target,
-        day: '2024-06-10',
-        count: 1000,
-        format,
-      });
-      expect(replies.every((r) => r.status === 200 && r.body === '{"Err":0,"Errdesc":"OK"}')).toBe(true);
+  it.each(['json', 'form'] as const)('give the same call_id and key fields (%s notifications)', async (format) => {
+    sim = await startSimulator({ seed: 11, callsPerDay: 60 });
+    const pushed: RawPayload[] = [];
+    const target = await startReceiver(pushed);
+    const replies = await sim.notify({
+      target,
+      day: '2024-06-10',
+      count: 1000,
+      format,
+    });
+    expect(replies.every((r) => r.status === 200 && r.body === '{"Err":0,"Errdesc":"OK"}')).toBe(true);
 
-      const ctx = virtualContext(
-        { base_url: sim.url, code: sim.code, min_spacing_ms: 0 },
-        '2024-06-12T00:00:00Z',
-      );
-      const polled: RawPayload[] = [];
-      const from = new Date('2024-06-10T00:00:00Z');
-      for await (const b of voicenter.poll!.read(ctx, null, {
-        from,
-        to: new Date('2024-06-11T00:00:00Z'),
-      }))
-        polled.push(...b.payloads);
+    const ctx = virtualContext({ base_url: sim.url, code: sim.code, min_spacing_ms: 0 }, '2024-06-12T00:00:00Z');
+    const polled: RawPayload[] = [];
+    const from = new Date('2024-06-10T00:00:00Z');
+    for await (const b of voicenter.poll!.read(ctx, null, {
+      from,
+      to: new Date('2024-06-11T00:00:00Z'),
+    }))
+      polled.push(...b.payloads);
 
-      expect(pushed.map((p) => p.key)).toEqual(polled.map((p) => p.key));
-      const viaPush = byLeg(normaliseAll(pushed));
-      const viaPoll = byLeg(normaliseAll(polled));
-      expect([...viaPush.keys()].sort()).toEqual([...viaPoll.keys()].sort());
-      let queueCalls = 0;
-      for (const [key, push] of viaPush) {
-        const poll = viaPoll.get(key)!;
-        if (push.queue_wait_seconds !== null) queueCalls++;
-        // Documented differences: only a notification knows the queue wait, and with it the answer
-        // and end instants of queue calls.
-        expect({
-          ...poll,
-          queue_wait_seconds: push.queue_wait_seconds,
-          answered_at: push.answered_at,
-          ended_at: push.ended_at,
-        }).toEqual(push);
-        if (push.queue_wait_seconds === null)
-          expect([poll.answered_at, poll.ended_at]).toEqual([push.answered_at, push.ended_at]);
-      }
-      expect(queueCalls).toBeGreaterThan(0);
-      expect(viaPush.size).toBeGreaterThan(60);
-    },
-  );
+    expect(pushed.map((p) => p.key)).toEqual(polled.map((p) => p.key));
+    const viaPush = byLeg(normaliseAll(pushed));
+    const viaPoll = byLeg(normaliseAll(polled));
+    expect([...viaPush.keys()].sort()).toEqual([...viaPoll.keys()].sort());
+    let queueCalls = 0;
+    for (const [key, push] of viaPush) {
+      const poll = viaPoll.get(key)!;
+      if (push.queue_wait_seconds !== null) queueCalls++;
+      // Documented differences: only a notification knows the queue wait, and with it the answer
+      // and end instants of queue calls.
+      expect({
+        ...poll,
+        queue_wait_seconds: push.queue_wait_seconds,
+        answered_at: push.answered_at,
+        ended_at: push.ended_at,
+      }).toEqual(push);
+      if (push.queue_wait_seconds === null)
+        expect([poll.answered_at, poll.ended_at]).toEqual([push.answered_at, push.ended_at]);
+    }
+    expect(queueCalls).toBeGreaterThan(0);
+    expect(viaPush.size).toBeGreaterThan(60);
+  });
 });
 
 describe('voicenter ingest of Call Log items', () => {

@@ -15,9 +15,7 @@ export const voicenterIngest: IngestSpec<VoicenterConfig> = {
     const decoded = decodeBody(body, contentType);
     const ct = contentType || 'application/octet-stream';
     if (decoded.kind === 'xmlrpc') {
-      return [
-        { key: xmlRpcCallId(decoded.text), body, content_type: ct, meta: { endpoint: 'notification' } },
-      ];
+      return [{ key: xmlRpcCallId(decoded.text), body, content_type: ct, meta: { endpoint: 'notification' } }];
     }
     const payload = (item: VoicenterItem, bytes: Buffer, type: string): RawPayload => {
       const f = new ItemFields(item);
@@ -31,9 +29,7 @@ export const voicenterIngest: IngestSpec<VoicenterConfig> = {
     };
     if (decoded.items.length === 1) return [payload(decoded.items[0]!, body, ct)];
     // Several CDRs in one body: one payload each, so that every call has its own key.
-    return decoded.items.map((item) =>
-      payload(item, Buffer.from(JSON.stringify(item), 'utf8'), 'application/json'),
-    );
+    return decoded.items.map((item) => payload(item, Buffer.from(JSON.stringify(item), 'utf8'), 'application/json'));
   },
   ok: () => ({
     status: 200,

@@ -1,9 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  startSimulator,
-  type VoicenterSimOptions,
-  type VoicenterSimulator,
-} from '../../simulators/voicenter/index.js';
+import { startSimulator, type VoicenterSimOptions, type VoicenterSimulator } from '../../simulators/voicenter/index.js';
 import type { Cursor, PollBatch, PollWindow } from '../core/contract.js';
 import { CallhouseError } from '../../runtime/errors.js';
 import { voicenter } from './index.js';
@@ -25,6 +21,7 @@ async function setUp(
   config: Record<string, unknown> = {},
   nowIso = '2024-06-12T12:00:00Z',
 ) {
+  // eslint-disable-next-line prefer-const -- the simulator's clock reads it before it is set
   let ctx: VirtualPollContext | undefined;
   sim = await startSimulator({
     seed: 7,
@@ -45,19 +42,13 @@ async function setUp(
   return { sim, ctx };
 }
 
-async function collect(
-  ctx: VirtualPollContext,
-  cursor: Cursor | null,
-  window?: PollWindow,
-): Promise<PollBatch[]> {
+async function collect(ctx: VirtualPollContext, cursor: Cursor | null, window?: PollWindow): Promise<PollBatch[]> {
   const out: PollBatch[] = [];
   for await (const b of voicenter.poll!.read(ctx, cursor, window)) out.push(b);
   return out;
 }
 const bodies = (batches: PollBatch[]) =>
-  batches.flatMap((b) =>
-    b.payloads.map((p) => JSON.parse(p.body.toString('utf8')) as Record<string, unknown>),
-  );
+  batches.flatMap((b) => b.payloads.map((p) => JSON.parse(p.body.toString('utf8')) as Record<string, unknown>));
 const identity = (r: Record<string, unknown>) => `${String(r.CallID)}#${String(r.CdrType)}`;
 async function readError(p: Promise<unknown>): Promise<CallhouseError> {
   try {
@@ -144,10 +135,7 @@ describe('voicenter poller against the simulator', () => {
   });
 
   it('backs off on error 1 (rate limit) and loses nothing', async () => {
-    const { sim, ctx } = await setUp(
-      { maxReturn: 50, requestsPerMinute: 3 },
-      { max_records_per_request: 50 },
-    );
+    const { sim, ctx } = await setUp({ maxReturn: 50, requestsPerMinute: 3 }, { max_records_per_request: 50 });
     const batches = await collect(ctx, null, { from: dayStart, to: dayEnd });
     expect(bodies(batches)).toEqual(sim.cdrsBetween(dayStart, dayEnd));
     const limited = sim.requests.filter((r) => r.errorNumber === 1).length;
@@ -168,9 +156,7 @@ describe('voicenter poller against the simulator', () => {
     expect(sim.requests.length).toBeGreaterThan(30);
     expect(sim.requests.every((r) => r.errorNumber === 0)).toBe(true);
     expect(ctx.slept.every((ms) => ms > 0)).toBe(true);
-    expect(ctx.clock.ms - Date.parse('2024-06-12T12:00:00Z')).toBeGreaterThanOrEqual(
-      (sim.requests.length - 1) * 2000,
-    );
+    expect(ctx.clock.ms - Date.parse('2024-06-12T12:00:00Z')).toBeGreaterThanOrEqual((sim.requests.length - 1) * 2000);
   });
 
   it('error 2 stops with VENDOR_AUTH, without the code in the message', async () => {
@@ -197,9 +183,7 @@ describe('voicenter poller against the simulator', () => {
       allowIps: ['192.0.2.10'],
       httpErrorStatus: true,
     });
-    expect((await readError(collect(ctx, null, { from: dayStart, to: dayEnd }))).code).toBe(
-      'VENDOR_FORBIDDEN',
-    );
+    expect((await readError(collect(ctx, null, { from: dayStart, to: dayEnd }))).code).toBe('VENDOR_FORBIDDEN');
   });
 
   it('error 5 is a clear VENDOR_ERROR naming the window', async () => {

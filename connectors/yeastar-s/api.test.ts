@@ -16,7 +16,12 @@ let dir: string;
 
 beforeEach(async () => {
   clock = Date.UTC(2024, 5, 1, 9);
-  sim = await startSimulator({ username: 'api', password: 'S3cret-pass', now: () => clock, recordings: { [FILE]: WAV } });
+  sim = await startSimulator({
+    username: 'api',
+    password: 'S3cret-pass',
+    now: () => clock,
+    recordings: { [FILE]: WAV },
+  });
   dir = await mkdtemp(join(tmpdir(), 'yeastar-s-'));
 });
 afterEach(async () => {
@@ -33,7 +38,11 @@ const minutes = (n: number) => void (clock += n * 60_000);
 
 describe('yeastar-s API client', () => {
   it('logs in with the MD5 of the password and the report target', async () => {
-    await client({ report_url: '203.0.113.5:8080/ingest/yeastar-s/hq', report_version: '1.0.2', version: 'v2.0.0' }).login();
+    await client({
+      report_url: '203.0.113.5:8080/ingest/yeastar-s/hq',
+      report_version: '1.0.2',
+      version: 'v2.0.0',
+    }).login();
     expect(sim.api.stats.lastLogin).toEqual({
       username: 'api',
       password: createHash('md5').update('S3cret-pass').digest('hex'),
@@ -76,7 +85,9 @@ describe('yeastar-s API client', () => {
   });
 
   it('heartbeats in the background until stopped', async () => {
-    const c = new YeastarSApiClient(apiSchema.parse({ base_url: sim.url, username: 'api', password: 'S3cret-pass' }), { heartbeatMs: 20 });
+    const c = new YeastarSApiClient(apiSchema.parse({ base_url: sim.url, username: 'api', password: 'S3cret-pass' }), {
+      heartbeatMs: 20,
+    });
     await c.login();
     c.startHeartbeat();
     const deadline = Date.now() + 5_000;
@@ -97,14 +108,24 @@ describe('yeastar-s API client', () => {
   });
 
   it('wrong credentials → VENDOR_AUTH, never showing the password', async () => {
-    const err = await client({ password: 'wrong-password' }).login().catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'VENDOR_AUTH', retriable: false, message: 'yeastar-s login: login refused: wrong API username or password (PBX Settings → API) (errno 20003)' });
+    const err = await client({ password: 'wrong-password' })
+      .login()
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'VENDOR_AUTH',
+      retriable: false,
+      message: 'yeastar-s login: login refused: wrong API username or password (PBX Settings → API) (errno 20003)',
+    });
   });
 
   it('five bad logins lock the address: a clear, non-retriable stop', async () => {
     const bad = client({ password: 'wrong-password' });
     for (let i = 0; i < 5; i++) await expect(bad.login()).rejects.toMatchObject({ code: 'VENDOR_AUTH' });
-    await expect(client().login()).rejects.toMatchObject({ code: 'VENDOR_FORBIDDEN', retriable: false, message: expect.stringContaining('login locked') });
+    await expect(client().login()).rejects.toMatchObject({
+      code: 'VENDOR_FORBIDDEN',
+      retriable: false,
+      message: expect.stringContaining('login locked'),
+    });
     minutes(11);
     await expect(client().login()).resolves.toBeUndefined();
   });
@@ -114,11 +135,16 @@ describe('yeastar-s API client', () => {
     await c.login();
     const token = /"token":"([0-9a-f]+)"/.exec(JSON.stringify(c))?.[1] ?? '';
     const getRandom = async () => {
-      const r = await fetch(`${sim.url}/api/v1.0.1/recording/get_random?token=${token}`, { method: 'POST', body: JSON.stringify({ recording: FILE }) });
+      const r = await fetch(`${sim.url}/api/v1.0.1/recording/get_random?token=${token}`, {
+        method: 'POST',
+        body: JSON.stringify({ recording: FILE }),
+      });
       return ((await r.json()) as { random: string }).random;
     };
     const download = async (random: string) => {
-      const r = await fetch(`${sim.url}/api/v1.0.1/recording/download?${new URLSearchParams({ recording: FILE, random, token })}`);
+      const r = await fetch(
+        `${sim.url}/api/v1.0.1/recording/download?${new URLSearchParams({ recording: FILE, random, token })}`,
+      );
       return r.headers.get('content-type')?.includes('json') ? ((await r.json()) as { errno: string }).errno : 'file';
     };
     const once = await getRandom();
@@ -129,7 +155,10 @@ describe('yeastar-s API client', () => {
   });
 
   it('a missing recording is a VENDOR_ERROR naming the cause', async () => {
-    await expect(client().downloadRecording('nope.wav')).rejects.toMatchObject({ code: 'VENDOR_ERROR', message: 'yeastar-s recording/get_random: recording does not exist (errno 20014)' });
+    await expect(client().downloadRecording('nope.wav')).rejects.toMatchObject({
+      code: 'VENDOR_ERROR',
+      message: 'yeastar-s recording/get_random: recording does not exist (errno 20014)',
+    });
   });
 
   it('apisrv not running → retriable VENDOR_UNAVAILABLE', async () => {

@@ -24,11 +24,17 @@ const ERRNO: Record<string, { code: CallhouseError['code']; text: string }> = {
   '10007': { code: 'VENDOR_ERROR', text: 'call does not exist' },
   '20000': { code: 'VENDOR_ERROR', text: 'the API accepts JSON only' },
   '20001': { code: 'VENDOR_ERROR', text: 'the API accepts POST only' },
-  '20002': { code: 'VENDOR_FORBIDDEN', text: 'login locked: too many failed logins from this address; the PBX unlocks it after 10 minutes, check the API username and password first' },
+  '20002': {
+    code: 'VENDOR_FORBIDDEN',
+    text: 'login locked: too many failed logins from this address; the PBX unlocks it after 10 minutes, check the API username and password first',
+  },
   '20003': { code: 'VENDOR_AUTH', text: 'login refused: wrong API username or password (PBX Settings → API)' },
   '20007': { code: 'VENDOR_ERROR', text: 'request body is blank' },
   '20008': { code: 'VENDOR_ERROR', text: 'wrong report port in login' },
-  '20012': { code: 'VENDOR_ERROR', text: 'recording download refused: the random string is invalid, used, or older than 30 s' },
+  '20012': {
+    code: 'VENDOR_ERROR',
+    text: 'recording download refused: the random string is invalid, used, or older than 30 s',
+  },
   '20014': { code: 'VENDOR_ERROR', text: 'recording does not exist' },
   '20019': { code: 'VENDOR_ERROR', text: 'CDR time format error' },
   '20020': { code: 'VENDOR_ERROR', text: 'CDR random string invalid' },
@@ -70,7 +76,8 @@ export class YeastarSApiClient {
     if (this.cfg.report_url) Object.assign(body, { url: this.cfg.report_url, urltag: '1' });
     const res = await this.post('login', body, null);
     const token = res.token;
-    if (typeof token !== 'string' || token === '') throw new CallhouseError('VENDOR_ERROR', 'yeastar-s login: no token in the answer');
+    if (typeof token !== 'string' || token === '')
+      throw new CallhouseError('VENDOR_ERROR', 'yeastar-s login: no token in the answer');
     registerSecret(token);
     this.token = token;
     this.lastInteraction = this.now();
@@ -114,13 +121,19 @@ export class YeastarSApiClient {
   async downloadRecording(recording: string, dir: string = this.cfg.recordings_dir): Promise<string> {
     const name = basename(recording);
     if (name !== recording || name === '' || name.startsWith('.')) {
-      throw new CallhouseError('INVALID_VALUE', `recording name ${JSON.stringify(recording.slice(0, 80))} is not a plain file name`);
+      throw new CallhouseError(
+        'INVALID_VALUE',
+        `recording name ${JSON.stringify(recording.slice(0, 80))} is not a plain file name`,
+      );
     }
     const random = await this.authed('recording/get_random', { recording }, { heartbeat: true });
-    if (typeof random.random !== 'string') throw new CallhouseError('VENDOR_ERROR', 'yeastar-s get_random: no random in the answer');
+    if (typeof random.random !== 'string')
+      throw new CallhouseError('VENDOR_ERROR', 'yeastar-s get_random: no random in the answer');
     registerSecret(random.random);
     const q = new URLSearchParams({ recording, random: random.random, token: this.token ?? '' });
-    const res = await vendorFetch(`${this.base()}/recording/download?${q}`, { timeoutMs: this.opts.timeoutMs ?? 120_000 });
+    const res = await vendorFetch(`${this.base()}/recording/download?${q}`, {
+      timeoutMs: this.opts.timeoutMs ?? 120_000,
+    });
     this.lastInteraction = this.now();
     if ((res.headers.get('content-type') ?? '').includes('json')) failIfFailed(res.json(), 'recording/download');
     await mkdir(dir, { recursive: true });
@@ -161,7 +174,8 @@ export class YeastarSApiClient {
 }
 
 function failIfFailed(value: unknown, action: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) throw new CallhouseError('VENDOR_ERROR', `yeastar-s ${action}: answer is not a JSON object`);
+  if (typeof value !== 'object' || value === null)
+    throw new CallhouseError('VENDOR_ERROR', `yeastar-s ${action}: answer is not a JSON object`);
   const v = value as Record<string, unknown>;
   if (v.status === 'Success') return v;
   const errno = String(v.errno ?? '');
@@ -169,8 +183,11 @@ function failIfFailed(value: unknown, action: string): Record<string, unknown> {
     throw new CallhouseError('VENDOR_TOKEN_EXPIRED', `yeastar-s ${action}: session lost (errno ${errno})`);
   }
   const known = ERRNO[errno];
-  throw new CallhouseError(known?.code ?? 'VENDOR_ERROR', `yeastar-s ${action}: ${known?.text ?? 'failed'} (errno ${errno || 'none'})`, {
-    details: { errno },
-  });
+  throw new CallhouseError(
+    known?.code ?? 'VENDOR_ERROR',
+    `yeastar-s ${action}: ${known?.text ?? 'failed'} (errno ${errno || 'none'})`,
+    {
+      details: { errno },
+    },
+  );
 }
-

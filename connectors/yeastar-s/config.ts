@@ -16,10 +16,7 @@ export const apiSchema = z
       .string()
       .min(1)
       .describe('Password of the API user, as typed (callhouse sends its MD5). Example: `${YEASTAR_API_PASSWORD}`'),
-    version: z
-      .enum(API_VERSIONS)
-      .default('v1.0.1')
-      .describe('API version in the request path. Example: `v2.0.0`'),
+    version: z.enum(API_VERSIONS).default('v1.0.1').describe('API version in the request path. Example: `v2.0.0`'),
     port: z
       .string()
       .regex(/^\d{1,5}$/)
@@ -40,7 +37,9 @@ export const apiSchema = z
       .string()
       .min(1)
       .default('recordings')
-      .describe('Directory where downloaded recordings are saved (relative: under CALLHOUSE_DATA_DIR), one folder per connector. Example: `/srv/recordings`'),
+      .describe(
+        'Directory where downloaded recordings are saved (relative: under CALLHOUSE_DATA_DIR), one folder per connector. Example: `/srv/recordings`',
+      ),
   })
   .strict();
 
@@ -50,7 +49,9 @@ export const yeastarSConfigSchema = z
     type: z.literal('yeastar-s'),
     api: apiSchema
       .optional()
-      .describe('Optional session with the PBX API, for recording downloads. Example: `{base_url: https://pbx:8088, username: api, password: …}`'),
+      .describe(
+        'Optional session with the PBX API, for recording downloads. Example: `{base_url: https://pbx:8088, username: api, password: …}`',
+      ),
   })
   .strict()
   .transform((c) => ({ ...c, tenant: c.tenant ?? c.id }));

@@ -36,7 +36,8 @@ describe('yeastar-s ingest.accept', () => {
   });
 
   it('splits an array of reports, each keeping its exact text and duplicate keys', () => {
-    const second = '{"action":"NewCdr","callid":"1495779310.371","timestart":"2017-05-25 22:15:10","callfrom":"1002","callto":"1000","callduraction":"3","talkduraction":"2","status":"ANSWERED","type":"Internal"}';
+    const second =
+      '{"action":"NewCdr","callid":"1495779310.371","timestart":"2017-05-25 22:15:10","callfrom":"1002","callto":"1000","callduraction":"3","talkduraction":"2","status":"ANSWERED","type":"Internal"}';
     const payloads = accept(`[ ${BYE} ,\n${second}, {"action":"ExtensionStatus","status":"Idle"}]`, 'text/plain');
     expect(payloads.map((p) => [p.key, p.body.toString(), p.content_type])).toEqual([
       ['1495706238.328', BYE, 'application/json'],
@@ -67,24 +68,46 @@ describe('yeastar-s ingest.accept', () => {
   it('unwraps at most three JSON-string layers', () => {
     const wrap = (n: number) => Array.from({ length: n }).reduce<string>((s) => JSON.stringify(s), BYE);
     expect(accept(wrap(3))[0]!.key).toBe('1495706238.328');
-    expect(() => accept(wrap(4))).toThrow(new CallhouseError('PARSE_ERROR', 'not a Yeastar report: body is wrapped more than 3 times'));
+    expect(() => accept(wrap(4))).toThrow(
+      new CallhouseError('PARSE_ERROR', 'not a Yeastar report: body is wrapped more than 3 times'),
+    );
   });
 
   it('replies as the PBX expects', () => {
     expect(yeastarS.ingest!.ok(config)).toEqual({ status: 200, body: { status: 'Success' } });
-    expect(yeastarS.ingest!.rejected!(config, 'empty body')).toEqual({ status: 400, body: { status: 'Failed', reason: 'empty body' } });
+    expect(yeastarS.ingest!.rejected!(config, 'empty body')).toEqual({
+      status: 400,
+      body: { status: 'Failed', reason: 'empty body' },
+    });
   });
 });
 
 describe('yeastar-s config', () => {
   it('parses the example and fills defaults', () => {
     const c = yeastarSConfigSchema.parse(yeastarS.example);
-    expect(c).toMatchObject({ id: 'hq-pbx', tenant: 'hq-pbx', enabled: true, max_body_bytes: 1048576, timezone: 'Europe/London' });
+    expect(c).toMatchObject({
+      id: 'hq-pbx',
+      tenant: 'hq-pbx',
+      enabled: true,
+      max_body_bytes: 1048576,
+      timezone: 'Europe/London',
+    });
   });
 
   it('fills api defaults and keeps the password', () => {
-    const c = yeastarSConfigSchema.parse({ id: 'a', type: 'yeastar-s', api: { base_url: 'https://192.168.5.150:8088', username: 'api', password: 'pa55' } });
-    expect(c.api).toEqual({ base_url: 'https://192.168.5.150:8088', username: 'api', password: 'pa55', version: 'v1.0.1', port: '8260', recordings_dir: 'recordings' });
+    const c = yeastarSConfigSchema.parse({
+      id: 'a',
+      type: 'yeastar-s',
+      api: { base_url: 'https://192.168.5.150:8088', username: 'api', password: 'pa55' },
+    });
+    expect(c.api).toEqual({
+      base_url: 'https://192.168.5.150:8088',
+      username: 'api',
+      password: 'pa55',
+      version: 'v1.0.1',
+      port: '8260',
+      recordings_dir: 'recordings',
+    });
   });
 
   it('rejects an unknown time zone at its path', () => {
@@ -95,8 +118,14 @@ describe('yeastar-s config', () => {
 
   it.each([
     [{ id: 'a', type: 'yeastar-s', colour: 'red' }, ': Unrecognized key: "colour"'],
-    [{ id: 'a', type: 'yeastar-s', api: { base_url: 'https://pbx', username: 'api', password: 'x', version: 'v3' } }, 'api.version: Invalid option: expected one of "v1.0.0"|"v1.0.1"|"v1.1.0"|"v1.10"|"v2.0.0"'],
-    [{ id: 'a', type: 'yeastar-s', api: { base_url: 'https://pbx', username: 'api' } }, 'api.password: Invalid input: expected string, received undefined'],
+    [
+      { id: 'a', type: 'yeastar-s', api: { base_url: 'https://pbx', username: 'api', password: 'x', version: 'v3' } },
+      'api.version: Invalid option: expected one of "v1.0.0"|"v1.0.1"|"v1.1.0"|"v1.10"|"v2.0.0"',
+    ],
+    [
+      { id: 'a', type: 'yeastar-s', api: { base_url: 'https://pbx', username: 'api' } },
+      'api.password: Invalid input: expected string, received undefined',
+    ],
   ])('rejects %j naming the key', (input, issue) => {
     const r = yeastarSConfigSchema.safeParse(input);
     expect(r.success).toBe(false);

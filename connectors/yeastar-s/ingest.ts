@@ -10,14 +10,12 @@ import { downloadRecordings } from './recordings.js';
 
 export const yeastarSIngest: IngestSpec<YeastarSConfig> = {
   accept(body, contentType): RawPayload[] {
-    return readReports(body).map(
-      (r): RawPayload => ({
-        key: callIdOf(r.value),
-        body: r.text === null ? body : Buffer.from(r.text, 'utf8'),
-        content_type: r.text === null ? contentType : 'application/json',
-        meta: {},
-      }),
-    );
+    return readReports(body).map((r): RawPayload => ({
+      key: callIdOf(r.value),
+      body: r.text === null ? body : Buffer.from(r.text, 'utf8'),
+      content_type: r.text === null ? contentType : 'application/json',
+      meta: {},
+    }));
   },
   ok: () => ({ status: 200, body: { status: 'Success' } }),
   afterDurable: downloadRecordings,

@@ -18,7 +18,9 @@ function session(config: YeastarSConfig, ctx: AfterDurableContext): YeastarSApiC
   let client = sessions.get(config.id);
   if (!client) {
     client = new YeastarSApiClient(config.api!);
-    client.startHeartbeat((e) => ctx.logger.warn({ error_code: e.code }, `yeastar-s API heartbeat failed: ${e.message}`));
+    client.startHeartbeat((e) =>
+      ctx.logger.warn({ error_code: e.code }, `yeastar-s API heartbeat failed: ${e.message}`),
+    );
     sessions.set(config.id, client);
   }
   return client;
@@ -30,7 +32,11 @@ export function closeRecordingSessions(): void {
   sessions.clear();
 }
 
-export async function downloadRecordings(payloads: RawPayload[], config: YeastarSConfig, ctx: AfterDurableContext): Promise<RawPayload[]> {
+export async function downloadRecordings(
+  payloads: RawPayload[],
+  config: YeastarSConfig,
+  ctx: AfterDurableContext,
+): Promise<RawPayload[]> {
   if (!config.api) return [];
   const out: RawPayload[] = [];
   for (const p of payloads) {
@@ -38,7 +44,9 @@ export async function downloadRecordings(payloads: RawPayload[], config: Yeastar
       const view = readReport(r.value);
       const recording = field(view, 'recording');
       if (view.action.toLowerCase() !== 'newcdr' || recording === '') continue;
-      const dir = isAbsolute(config.api.recordings_dir) ? config.api.recordings_dir : join(ctx.dataDir, config.api.recordings_dir);
+      const dir = isAbsolute(config.api.recordings_dir)
+        ? config.api.recordings_dir
+        : join(ctx.dataDir, config.api.recordings_dir);
       const path = await session(config, ctx).downloadRecording(recording, join(dir, config.id));
       out.push({
         key: view.callid,

@@ -8,13 +8,19 @@ export interface DeadLetterRow extends DeadLetter {
   origin_headers?: string;
 }
 
-export function dlqQuery(opts: { limit?: number; since?: string; connector?: string; database: string; withPayload?: boolean }): string {
+export function dlqQuery(opts: {
+  limit?: number;
+  since?: string;
+  connector?: string;
+  database: string;
+  withPayload?: boolean;
+}): string {
   const where: string[] = [];
   if (opts.since) where.push(`at >= parseDateTime64BestEffort(${quote(opts.since)}, 3, 'UTC')`);
   if (opts.connector) where.push(`connector_id = ${quote(opts.connector)}`);
   const cols = opts.withPayload
     ? 'id, at, connector_id, source, stage, error_code, error, payload, origin_topic, origin_key, origin_headers'
-    : "id, at, connector_id, stage, error_code, error, substring(payload, 1, 80) AS payload";
+    : 'id, at, connector_id, stage, error_code, error, substring(payload, 1, 80) AS payload';
   return `SELECT ${cols} FROM ${opts.database}.dead_letter_log FINAL WHERE replayed = 0${where.length ? ` AND ${where.join(' AND ')}` : ''} ORDER BY at DESC${opts.limit ? ` LIMIT ${Math.floor(opts.limit)}` : ''}`;
 }
 

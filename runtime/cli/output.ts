@@ -1,7 +1,11 @@
 /** Printing results for people (tables) and programs (CSV, JSON). */
 import Table from 'cli-table3';
 
-export function formatRows(columns: string[], rows: Record<string, unknown>[], format: 'table' | 'csv' | 'json'): string {
+export function formatRows(
+  columns: string[],
+  rows: Record<string, unknown>[],
+  format: 'table' | 'csv' | 'json',
+): string {
   if (format === 'json') return rows.map((r) => JSON.stringify(r)).join('\n');
   if (format === 'csv') {
     const cell = (v: unknown): string => {
@@ -17,7 +21,8 @@ export function formatRows(columns: string[], rows: Record<string, unknown>[], f
 
 function display(v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? String(v) : v.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }

@@ -6,7 +6,10 @@ export function progressReporter(label: string): { update(p: BackfillProgress): 
   const started = Date.now();
   if (process.stdout.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {value}/{total} days | {records} records | {rate}/s | ETA {eta_formatted}`, hideCursor: true },
+      {
+        format: `${label} [{bar}] {value}/{total} days | {records} records | {rate}/s | ETA {eta_formatted}`,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     let startedBar = false;
@@ -28,7 +31,9 @@ export function progressReporter(label: string): { update(p: BackfillProgress): 
       if (p.done === last) return;
       last = p.done;
       const rate = Math.round(p.records / Math.max(0.001, (Date.now() - started) / 1000));
-      console.log(`${label}: ${p.done}/${p.total} days, ${p.records} records, ${rate}/s, at ${p.window.from.toISOString().slice(0, 10)}`);
+      console.log(
+        `${label}: ${p.done}/${p.total} days, ${p.records} records, ${rate}/s, at ${p.window.from.toISOString().slice(0, 10)}`,
+      );
     },
     done() {},
   };

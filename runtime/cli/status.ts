@@ -22,7 +22,19 @@ interface StatusBody {
 
 export function statusTable(s: StatusBody): string {
   const t = new Table({
-    head: ['connector', 'type', 'mode', 'state', 'last success', 'cursor', 'received', 'errors', 'last error', 'lag', 'dead letters'],
+    head: [
+      'connector',
+      'type',
+      'mode',
+      'state',
+      'last success',
+      'cursor',
+      'received',
+      'errors',
+      'last error',
+      'lag',
+      'dead letters',
+    ],
     style: { head: [], border: [] },
     colWidths: [null, null, null, null, null, 28, null, null, 40, null, null],
     wordWrap: true,

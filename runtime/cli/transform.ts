@@ -8,7 +8,11 @@ import { CallhouseError } from '../errors.js';
 /** A configuration for trying a normaliser: the schema's defaults plus the given options. */
 export function trialConfig(type: string, opts: Record<string, unknown>): BaseConnectorConfig {
   const spec = connectorSpec(type);
-  if (!spec) throw new CallhouseError('USAGE', `unknown type ${JSON.stringify(type)}: expected one of ${CONNECTORS.map((c) => c.type).join(', ')}`);
+  if (!spec)
+    throw new CallhouseError(
+      'USAGE',
+      `unknown type ${JSON.stringify(type)}: expected one of ${CONNECTORS.map((c) => c.type).join(', ')}`,
+    );
   const candidate: Record<string, unknown> = {
     ...(spec.example ?? {}),
     id: 'transform',
@@ -19,7 +23,9 @@ export function trialConfig(type: string, opts: Record<string, unknown>): BaseCo
     const r = spec.configSchema.safeParse(candidate);
     if (r.success) return r.data;
     const issues = r.error.issues;
-    const bad = issues.find((x) => x.code !== 'unrecognized_keys' && x.path.length === 1 && Object.keys(opts).includes(String(x.path[0])));
+    const bad = issues.find(
+      (x) => x.code !== 'unrecognized_keys' && x.path.length === 1 && Object.keys(opts).includes(String(x.path[0])),
+    );
     if (bad) throw new CallhouseError('USAGE', `--${String(bad.path[0]).replace(/_/g, '-')}: ${bad.message}`);
     let changed = false;
     for (const x of issues) {
@@ -34,11 +40,23 @@ export function trialConfig(type: string, opts: Record<string, unknown>): BaseCo
     }
     if (!changed) break;
   }
-  return { id: 'transform', type, tenant: 'transform', enabled: true, max_body_bytes: 1 << 20, ...opts } as BaseConnectorConfig;
+  return {
+    id: 'transform',
+    type,
+    tenant: 'transform',
+    enabled: true,
+    max_body_bytes: 1 << 20,
+    ...opts,
+  } as BaseConnectorConfig;
 }
 
 /** Splits input text into payloads: one JSON body, JSON lines, or a CSV report. */
-export function splitInput(type: string, input: Buffer, config: BaseConnectorConfig, meta: Record<string, string>): RawPayload[] {
+export function splitInput(
+  type: string,
+  input: Buffer,
+  config: BaseConnectorConfig,
+  meta: Record<string, string>,
+): RawPayload[] {
   const text = input.toString('utf8').replace(/^\uFEFF/, '');
   const spec = connectorSpec(type)!;
   const asPayloads = (body: Buffer, contentType: string): RawPayload[] => {
@@ -58,7 +76,8 @@ export function splitInput(type: string, input: Buffer, config: BaseConnectorCon
       return asPayloads(Buffer.from(trimmed), 'application/json');
     } catch {
       const lines = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '');
-      if (lines.every((l) => /^\s*[[{]/.test(l))) return lines.flatMap((l) => asPayloads(Buffer.from(l), 'application/json'));
+      if (lines.every((l) => /^\s*[[{]/.test(l)))
+        return lines.flatMap((l) => asPayloads(Buffer.from(l), 'application/json'));
       return asPayloads(Buffer.from(trimmed), 'application/json');
     }
   }
@@ -80,7 +99,13 @@ export function transformInput(
   const out: Record<string, unknown>[] = [];
   const ingestedAt = nowCh();
   for (const p of splitInput(type, input, config, opts.meta ?? {})) {
-    const n = spec.normalise(p.body, p.content_type, { config, received_at: ingestedAt, ingested_at: ingestedAt, meta: p.meta, warn });
+    const n = spec.normalise(p.body, p.content_type, {
+      config,
+      received_at: ingestedAt,
+      ingested_at: ingestedAt,
+      meta: p.meta,
+      warn,
+    });
     for (const r of n.calls) out.push({ kind: 'call', ...r });
     for (const r of n.events) out.push({ kind: 'event', ...r });
     for (const r of n.reportRows) out.push({ kind: 'report_row', ...r });

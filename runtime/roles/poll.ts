@@ -30,7 +30,13 @@ export interface PollDeps {
 
 const STOPPING_CODES = new Set(['VENDOR_AUTH', 'VENDOR_FORBIDDEN', 'CONFIG_INVALID', 'UNTRUSTED_URL']);
 
-export function pollContext(config: BaseConnectorConfig, logger: Logger, signal: AbortSignal, session: Map<string, unknown>, dataDir?: string): PollContext {
+export function pollContext(
+  config: BaseConnectorConfig,
+  logger: Logger,
+  signal: AbortSignal,
+  session: Map<string, unknown>,
+  dataDir?: string,
+): PollContext {
   return {
     config,
     ...(dataDir ? { dataDir } : {}),
@@ -55,7 +61,11 @@ export function pollContext(config: BaseConnectorConfig, logger: Logger, signal:
 }
 
 /** Makes one batch durable and reports it. */
-export async function deliverBatch(config: BaseConnectorConfig, batch: PollBatch, deps: Pick<PollDeps, 'bus' | 'topics' | 'metrics' | 'status'>): Promise<void> {
+export async function deliverBatch(
+  config: BaseConnectorConfig,
+  batch: PollBatch,
+  deps: Pick<PollDeps, 'bus' | 'topics' | 'metrics' | 'status'>,
+): Promise<void> {
   const labels = { connector: config.id, type: config.type };
   deps.metrics.received.inc(labels, batch.payloads.length);
   deps.status.count(config.id, 'received', batch.payloads.length);
@@ -90,7 +100,10 @@ export class Poller {
       const schedule = (config as { schedule?: string }).schedule ?? spec.poll!.defaultSchedule;
       const state = await this.deps.cursors.get(config.id);
       this.deps.status.update(config.id, { cursor: state?.cursor ?? null });
-      const task = cron.schedule(schedule, () => void this.runOnce(config.id), { noOverlap: true, name: `poll-${config.id}` });
+      const task = cron.schedule(schedule, () => void this.runOnce(config.id), {
+        noOverlap: true,
+        name: `poll-${config.id}`,
+      });
       this.tasks.push(task);
       if (opts.runNow !== false) void this.runOnce(config.id);
     }
@@ -119,7 +132,12 @@ export class Poller {
         await deliverBatch(config, batch, this.deps);
         if (batch.cursor) {
           cursor = batch.cursor;
-          await cursors.put({ connector_id: config.id, cursor, updated_at: new Date().toISOString(), backfill: state?.backfill ?? null });
+          await cursors.put({
+            connector_id: config.id,
+            cursor,
+            updated_at: new Date().toISOString(),
+            backfill: state?.backfill ?? null,
+          });
           status.update(config.id, { cursor });
         }
       }
@@ -190,10 +208,15 @@ export async function backfill(
   signal: AbortSignal = new AbortController().signal,
 ): Promise<{ records: number; days: number; resumedFrom: string | null }> {
   const spec = connectorSpec(config.type);
-  if (!spec?.poll) throw asCallhouseError(new Error(`connector ${config.id} (${config.type}) does not poll; nothing to backfill`), 'USAGE');
+  if (!spec?.poll)
+    throw asCallhouseError(
+      new Error(`connector ${config.id} (${config.type}) does not poll; nothing to backfill`),
+      'USAGE',
+    );
   const days = dayWindows(range, config.timezone ?? 'UTC');
   const state = await deps.cursors.get(config.id);
-  const sameRange = state?.backfill && state.backfill.from === range.from.toISOString() && state.backfill.to === range.to.toISOString();
+  const sameRange =
+    state?.backfill && state.backfill.from === range.from.toISOString() && state.backfill.to === range.to.toISOString();
   const doneTo = sameRange ? new Date(state!.backfill!.done_to).getTime() : range.from.getTime();
   const ctx = pollContext(config, deps.logger, signal, new Map(), deps.dataDir);
   let records = 0;
@@ -218,6 +241,15 @@ export async function backfill(
   }
   // Finished: forget the range, so that running it again reads it again (adding no rows).
   const latest = await deps.cursors.get(config.id);
-  await deps.cursors.put({ connector_id: config.id, cursor: latest?.cursor ?? null, updated_at: new Date().toISOString(), backfill: null });
-  return { records, days: days.length, resumedFrom: sameRange && doneTo > range.from.getTime() ? new Date(doneTo).toISOString() : null };
+  await deps.cursors.put({
+    connector_id: config.id,
+    cursor: latest?.cursor ?? null,
+    updated_at: new Date().toISOString(),
+    backfill: null,
+  });
+  return {
+    records,
+    days: days.length,
+    resumedFrom: sameRange && doneTo > range.from.getTime() ? new Date(doneTo).toISOString() : null,
+  };
 }

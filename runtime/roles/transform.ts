@@ -9,7 +9,15 @@ import type { NormaliseContext } from '../../connectors/core/contract.js';
 import { CONNECTORS, connectorSpec } from '../../connectors/registry.js';
 import type { Normalised } from '../../transforms/core/model.js';
 import { nowCh } from '../../transforms/core/times.js';
-import { decodeRaw, encodeBilling, encodeCall, encodeDeadLetter, encodeEvent, encodeReportRow, type RawReceipt } from '../codec.js';
+import {
+  decodeRaw,
+  encodeBilling,
+  encodeCall,
+  encodeDeadLetter,
+  encodeEvent,
+  encodeReportRow,
+  type RawReceipt,
+} from '../codec.js';
 import { deadLetter } from '../dead-letters.js';
 import { CallhouseError } from '../errors.js';
 import type { Bus, ConsumerHandle, OutMessage, TopicNames } from '../kafka.js';

@@ -58,7 +58,17 @@ const OUT_DISPOSITIONS = ['ANSWERED', 'ANSWERED', 'NO ANSWER', 'BUSY', 'FAILED',
 export function nextCall(g: GenState): SimCall {
   const p = g.prng;
   g.at += p.int(20, 400) * 1000;
-  const kinds: SimCall['kind'][] = ['inbound', 'inbound', 'ringgroup', 'transfer', 'outbound', 'outbound', 'internal', 'queue', 'voicemail'];
+  const kinds: SimCall['kind'][] = [
+    'inbound',
+    'inbound',
+    'ringgroup',
+    'transfer',
+    'outbound',
+    'outbound',
+    'internal',
+    'queue',
+    'voicemail',
+  ];
   const kind = p.pick(kinds);
   const uid = () => `${Math.floor(g.at / 1000)}.${g.counter++}`;
   const chan = (peer: string) => `PJSIP/${peer}-${(g.channel++).toString(16).padStart(8, '0')}`;
@@ -101,24 +111,79 @@ export function nextCall(g: GenState): SimCall {
   const t0 = g.at;
   const ring = p.int(2, 25);
   const talk = p.int(5, 600);
-  const inCaller = { src: external, clid: `"${name}" <${external}>`, channel: chan(SIM_TRUNK), dcontext: 'from-trunk', dst: '02079460000' };
+  const inCaller = {
+    src: external,
+    clid: `"${name}" <${external}>`,
+    channel: chan(SIM_TRUNK),
+    dcontext: 'from-trunk',
+    dst: '02079460000',
+  };
   switch (kind) {
     case 'inbound': {
       const d = p.pick(EXT_DISPOSITIONS);
-      return one(kind, linkedid, row({ ...inCaller, dstchannel: chan(ext), lastdata: `PJSIP/${ext},30,tT`, start: t0, ring, talk: d === 'ANSWERED' ? talk : 0, disposition: d }), 'inbound', SIM_TRUNK);
+      return one(
+        kind,
+        linkedid,
+        row({
+          ...inCaller,
+          dstchannel: chan(ext),
+          lastdata: `PJSIP/${ext},30,tT`,
+          start: t0,
+          ring,
+          talk: d === 'ANSWERED' ? talk : 0,
+          disposition: d,
+        }),
+        'inbound',
+        SIM_TRUNK,
+      );
     }
     case 'ringgroup': {
       // Parallel dial: the fork that was not picked up is written first, then the answered one.
       const rows = [
-        row({ ...inCaller, dstchannel: chan(ext), lastdata: `PJSIP/${ext}&PJSIP/${other},30`, start: t0, ring, talk: 0, disposition: 'NO ANSWER' }),
-        row({ ...inCaller, dstchannel: chan(other), lastdata: `PJSIP/${ext}&PJSIP/${other},30`, start: t0, ring, talk, disposition: 'ANSWERED' }),
+        row({
+          ...inCaller,
+          dstchannel: chan(ext),
+          lastdata: `PJSIP/${ext}&PJSIP/${other},30`,
+          start: t0,
+          ring,
+          talk: 0,
+          disposition: 'NO ANSWER',
+        }),
+        row({
+          ...inCaller,
+          dstchannel: chan(other),
+          lastdata: `PJSIP/${ext}&PJSIP/${other},30`,
+          start: t0,
+          ring,
+          talk,
+          disposition: 'ANSWERED',
+        }),
       ];
       return { kind, linkedid, rows, callRow: 1, direction: 'inbound', trunk: SIM_TRUNK };
     }
     case 'transfer': {
-      const first = row({ ...inCaller, dstchannel: chan(ext), lastdata: `PJSIP/${ext},30`, start: t0, ring, talk, disposition: 'ANSWERED' });
+      const first = row({
+        ...inCaller,
+        dstchannel: chan(ext),
+        lastdata: `PJSIP/${ext},30`,
+        start: t0,
+        ring,
+        talk,
+        disposition: 'ANSWERED',
+      });
       const second = row(
-        { src: ext, clid: `"Ext ${ext}" <${ext}>`, dst: other, channel: chan(ext), dstchannel: chan(other), lastdata: `PJSIP/${other},30`, start: t0 + (ring + 5) * 1000, ring: 4, talk: Math.max(1, talk - 10), disposition: 'ANSWERED' },
+        {
+          src: ext,
+          clid: `"Ext ${ext}" <${ext}>`,
+          dst: other,
+          channel: chan(ext),
+          dstchannel: chan(other),
+          lastdata: `PJSIP/${other},30`,
+          start: t0 + (ring + 5) * 1000,
+          ring: 4,
+          talk: Math.max(1, talk - 10),
+          disposition: 'ANSWERED',
+        },
         uid(),
       );
       return { kind, linkedid, rows: [first, second], callRow: 0, direction: 'inbound', trunk: SIM_TRUNK };
@@ -126,22 +191,93 @@ export function nextCall(g: GenState): SimCall {
     case 'outbound': {
       const d = p.pick(OUT_DISPOSITIONS);
       const to = p.pick([mobile, external]);
-      return one(kind, linkedid, row({ src: ext, clid: `"Ext ${ext}" <${ext}>`, dst: to, channel: chan(ext), dstchannel: d === 'CONGESTION' ? '' : chan(SIM_TRUNK), lastdata: `PJSIP/${to}@${SIM_TRUNK},60`, start: t0, ring, talk: d === 'ANSWERED' ? talk : 0, disposition: d }), 'outbound', SIM_TRUNK);
+      return one(
+        kind,
+        linkedid,
+        row({
+          src: ext,
+          clid: `"Ext ${ext}" <${ext}>`,
+          dst: to,
+          channel: chan(ext),
+          dstchannel: d === 'CONGESTION' ? '' : chan(SIM_TRUNK),
+          lastdata: `PJSIP/${to}@${SIM_TRUNK},60`,
+          start: t0,
+          ring,
+          talk: d === 'ANSWERED' ? talk : 0,
+          disposition: d,
+        }),
+        'outbound',
+        SIM_TRUNK,
+      );
     }
     case 'internal': {
       const d = p.pick(EXT_DISPOSITIONS);
-      return one(kind, linkedid, row({ src: ext, clid: `"Ext ${ext}" <${ext}>`, dst: other, channel: chan(ext), dstchannel: chan(other), lastdata: `PJSIP/${other},20`, start: t0, ring, talk: d === 'ANSWERED' ? talk : 0, disposition: d }), 'internal', '');
+      return one(
+        kind,
+        linkedid,
+        row({
+          src: ext,
+          clid: `"Ext ${ext}" <${ext}>`,
+          dst: other,
+          channel: chan(ext),
+          dstchannel: chan(other),
+          lastdata: `PJSIP/${other},20`,
+          start: t0,
+          ring,
+          talk: d === 'ANSWERED' ? talk : 0,
+          disposition: d,
+        }),
+        'internal',
+        '',
+      );
     }
     case 'queue': {
       const d = p.pick(['ANSWERED', 'ANSWERED', 'NO ANSWER'] as const);
-      return one(kind, linkedid, row({ ...inCaller, dst: '500', dstchannel: d === 'ANSWERED' ? chan(ext) : '', lastapp: 'Queue', lastdata: 'support,t,,,300', start: t0, ring, talk: d === 'ANSWERED' ? talk : 0, disposition: d }), 'inbound', SIM_TRUNK);
+      return one(
+        kind,
+        linkedid,
+        row({
+          ...inCaller,
+          dst: '500',
+          dstchannel: d === 'ANSWERED' ? chan(ext) : '',
+          lastapp: 'Queue',
+          lastdata: 'support,t,,,300',
+          start: t0,
+          ring,
+          talk: d === 'ANSWERED' ? talk : 0,
+          disposition: d,
+        }),
+        'inbound',
+        SIM_TRUNK,
+      );
     }
     case 'voicemail':
-      return one(kind, linkedid, row({ ...inCaller, dst: `vm${ext}`, lastapp: 'VoiceMail', lastdata: `${ext}@default,u`, start: t0, ring: 1, talk: p.int(5, 60), disposition: 'ANSWERED' }), 'inbound', SIM_TRUNK);
+      return one(
+        kind,
+        linkedid,
+        row({
+          ...inCaller,
+          dst: `vm${ext}`,
+          lastapp: 'VoiceMail',
+          lastdata: `${ext}@default,u`,
+          start: t0,
+          ring: 1,
+          talk: p.int(5, 60),
+          disposition: 'ANSWERED',
+        }),
+        'inbound',
+        SIM_TRUNK,
+      );
   }
 }
 
-function one(kind: SimCall['kind'], linkedid: string, r: SimRow, direction: SimCall['direction'], trunk: string): SimCall {
+function one(
+  kind: SimCall['kind'],
+  linkedid: string,
+  r: SimRow,
+  direction: SimCall['direction'],
+  trunk: string,
+): SimCall {
   return { kind, linkedid, rows: [r], callRow: 0, direction, trunk };
 }
 
@@ -153,5 +289,5 @@ const NUMERIC = new Set(['duration', 'billsec']);
 
 /** One Master.csv line as cdr_csv writes it: text quoted (quotes doubled), numbers bare. */
 export function csvLine(row: SimRow, columns: readonly string[]): string {
-  return columns.map((c) => (NUMERIC.has(c) ? row[c] ?? '0' : `"${(row[c] ?? '').replace(/"/g, '""')}"`)).join(',');
+  return columns.map((c) => (NUMERIC.has(c) ? (row[c] ?? '0') : `"${(row[c] ?? '').replace(/"/g, '""')}"`)).join(',');
 }

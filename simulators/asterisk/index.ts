@@ -12,8 +12,24 @@ import { csvLine, nextCall, Prng, type GenState, type SimCall } from './data.js'
 export { csvLine, SIM_TRUNK, EXTENSIONS, type SimCall, type SimRow } from './data.js';
 
 export const DEFAULT_COLUMNS = [
-  'accountcode', 'src', 'dst', 'dcontext', 'clid', 'channel', 'dstchannel', 'lastapp', 'lastdata',
-  'start', 'answer', 'end', 'duration', 'billsec', 'disposition', 'amaflags', 'uniqueid', 'userfield',
+  'accountcode',
+  'src',
+  'dst',
+  'dcontext',
+  'clid',
+  'channel',
+  'dstchannel',
+  'lastapp',
+  'lastdata',
+  'start',
+  'answer',
+  'end',
+  'duration',
+  'billsec',
+  'disposition',
+  'amaflags',
+  'uniqueid',
+  'userfield',
 ] as const;
 
 export interface AsteriskSimOptions {
@@ -77,7 +93,7 @@ export async function startSimulator(opts: AsteriskSimOptions = {}): Promise<Ast
   const makeCalls = (n: number) => Array.from({ length: n }, () => nextCall(g));
   // One write per call, as Asterisk appends each CDR (writes are serialised).
   let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T,>(fn: () => Promise<T>): Promise<T> => {
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const r = queue.then(fn);
     queue = r.catch(() => undefined);
     return r;
@@ -114,10 +130,12 @@ export async function startSimulator(opts: AsteriskSimOptions = {}): Promise<Ast
           .filter((m): m is RegExpExecArray => m !== null)
           .map((m) => Number(m[1]))
           .sort((a, b) => b - a);
-        for (const n of rotated) await rename(join(directory, `Master.csv.${n}`), join(directory, `Master.csv.${n + 1}`));
+        for (const n of rotated)
+          await rename(join(directory, `Master.csv.${n}`), join(directory, `Master.csv.${n + 1}`));
         await rename(file, join(directory, 'Master.csv.1')).catch(() => undefined);
       }),
-    post: (target, cs = calls) => fetch(target, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csvOf(cs) }),
+    post: (target, cs = calls) =>
+      fetch(target, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csvOf(cs) }),
     close: async () => {
       if (timer) clearInterval(timer);
       await queue;

@@ -68,7 +68,6 @@ export interface SimCall {
   costTenths: number | null;
 }
 
-
 function hash(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
@@ -87,7 +86,9 @@ export function buildCompanies(seed: number): SimCompany[] {
     name,
     extensions: Array.from({ length: count }, (_, i) => {
       const number = String(first + i);
-      const mac = Math.floor(rand() * 0xffffff).toString(16).padStart(6, '0');
+      const mac = Math.floor(rand() * 0xffffff)
+        .toString(16)
+        .padStart(6, '0');
       return {
         number,
         name: `${pick(FIRST)} ${pick(LAST)}`,
@@ -129,7 +130,8 @@ export function callsOfDay(companies: SimCompany[], day: string, o: GenerateOpti
     for (let i = 0; i < count; i++) {
       const calldate = Math.floor(open + rand() * 12 * 3600);
       const roll = rand();
-      const kind: CallKind = roll < 0.25 ? 'internal' : roll < 0.5 ? 'inbound' : roll < 0.65 ? 'queued' : roll < 0.93 ? 'outbound' : 'test';
+      const kind: CallKind =
+        roll < 0.25 ? 'internal' : roll < 0.5 ? 'inbound' : roll < 0.65 ? 'queued' : roll < 0.93 ? 'outbound' : 'test';
       const from = pick(company.extensions);
       const to = pick(company.extensions.filter((e) => e !== from));
       const ringtime = int(2, 25);
@@ -140,22 +142,48 @@ export function callsOfDay(companies: SimCompany[], day: string, o: GenerateOpti
       const ddi = `${company.ddiPrefix}${int(100, 199)}`;
       const base = { day, company: company.id, kind };
       const inItem = (caller: string, type: InItem['type'], extra: Partial<InItem> = {}): InItem => ({
-        acctid: 0, calldate, caller, type, ringtime, billsecs,
-        detail: answered ? 'Answered' : miss, qtime: '', qstatus: '', ddi: '', ...extra,
+        acctid: 0,
+        calldate,
+        caller,
+        type,
+        ringtime,
+        billsecs,
+        detail: answered ? 'Answered' : miss,
+        qtime: '',
+        qstatus: '',
+        ddi: '',
+        ...extra,
       });
       const outHalf = (item: Omit<OutItem, 'acctid' | 'calldate'>) => ({
-        deviceId: from.deviceId, name: from.name, device: from.device, item: { acctid: 0, calldate, ...item },
+        deviceId: from.deviceId,
+        name: from.name,
+        device: from.device,
+        item: { acctid: 0, calldate, ...item },
       });
 
       if (kind === 'internal') {
         drafts.push({
           ...base,
           in: { extension: to.number, name: to.name, item: inItem(from.number, 'Internal') },
-          out: outHalf({ type: 'Internal', called_info: '', called: to.number, dialled: to.number, billsecs, ringtime, cost: 0, trunk: '', cid: from.number }),
+          out: outHalf({
+            type: 'Internal',
+            called_info: '',
+            called: to.number,
+            dialled: to.number,
+            billsecs,
+            ringtime,
+            cost: 0,
+            trunk: '',
+            cid: from.number,
+          }),
           costTenths: 0,
         });
       } else if (kind === 'inbound') {
-        drafts.push({ ...base, in: { extension: to.number, name: to.name, item: inItem(external, 'External', { ddi }) }, costTenths: null });
+        drafts.push({
+          ...base,
+          in: { extension: to.number, name: to.name, item: inItem(external, 'External', { ddi }) },
+          costTenths: null,
+        });
       } else if (kind === 'queued') {
         const outcome = answered ? 'ANSWERED' : pick(['ABANDONED', 'TIMEOUT']);
         drafts.push({
@@ -163,7 +191,12 @@ export function callsOfDay(companies: SimCompany[], day: string, o: GenerateOpti
           in: {
             extension: company.queue.number,
             name: company.queue.name,
-            item: inItem(external, 'External', { ddi, qtime: String(int(0, 120)), qstatus: outcome, ...(answered ? {} : { detail: 'Not answered' }) }),
+            item: inItem(external, 'External', {
+              ddi,
+              qtime: String(int(0, 120)),
+              qstatus: outcome,
+              ...(answered ? {} : { detail: 'Not answered' }),
+            }),
           },
           costTenths: null,
         });
@@ -178,14 +211,34 @@ export function callsOfDay(companies: SimCompany[], day: string, o: GenerateOpti
         const costTenths = billsecs === 0 ? 0 : rate === null ? null : Math.ceil(billsecs / 60) * rate;
         drafts.push({
           ...base,
-          out: outHalf({ type, called_info: info, called: number, dialled: number, billsecs, ringtime, cost: costTenths === null ? null : costTenths / 10, trunk: 'SIPTRUNK1', cid: company.cli }),
+          out: outHalf({
+            type,
+            called_info: info,
+            called: number,
+            dialled: number,
+            billsecs,
+            ringtime,
+            cost: costTenths === null ? null : costTenths / 10,
+            trunk: 'SIPTRUNK1',
+            cid: company.cli,
+          }),
           costTenths,
         });
       } else {
         const secs = int(5, 60);
         drafts.push({
           ...base,
-          out: outHalf({ type: 'Test Number', called_info: '', called: '*600', dialled: '*600', billsecs: secs, ringtime: 0, cost: 0, trunk: '', cid: from.number }),
+          out: outHalf({
+            type: 'Test Number',
+            called_info: '',
+            called: '*600',
+            dialled: '*600',
+            billsecs: secs,
+            ringtime: 0,
+            cost: 0,
+            trunk: '',
+            cid: from.number,
+          }),
           costTenths: 0,
         });
       }

@@ -7,7 +7,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { buildCompanies, callsOfDay, type SimCall, type SimCompany } from './data.js';
-import { ScopeError, allcalls, incalls, monthTotals, outcalls, outsummary, scopeDays, type DeviceTotal, type ReportWorld } from './reports.js';
+import {
+  ScopeError,
+  allcalls,
+  incalls,
+  monthTotals,
+  outcalls,
+  outsummary,
+  scopeDays,
+  type DeviceTotal,
+  type ReportWorld,
+} from './reports.js';
 
 export interface SimUser {
   username: string;
@@ -54,7 +64,14 @@ export interface IpcortexSimulator {
   lockNext(n: number): void;
   /** Ends every open session, as a PABX restart would. */
   expireSessions(): void;
-  stats(): { maxConcurrency: number; reports: number; retries: number; logins: number; logouts: number; openSessions: number };
+  stats(): {
+    maxConcurrency: number;
+    reports: number;
+    retries: number;
+    logins: number;
+    logouts: number;
+    openSessions: number;
+  };
   requests: RequestLog[];
 }
 
@@ -98,7 +115,10 @@ export async function startSimulator(opts: IpcortexSimulatorOptions = {}): Promi
   const identify = (req: IncomingMessage, body: Record<string, unknown>): SimUser | string => {
     const auth = body.auth as Record<string, unknown> | undefined;
     if (auth && typeof auth === 'object') {
-      if (typeof auth.key === 'string') return apiKeys.has(auth.key) ? { username: 'api-key', password: '', billing: true } : 'Authentication failed: invalid auth key';
+      if (typeof auth.key === 'string')
+        return apiKeys.has(auth.key)
+          ? { username: 'api-key', password: '', billing: true }
+          : 'Authentication failed: invalid auth key';
       const user = users.find((u) => u.username === auth.username && u.password === auth.password);
       return user ?? 'Authentication failed: bad username or password';
     }
@@ -142,7 +162,15 @@ export async function startSimulator(opts: IpcortexSimulatorOptions = {}): Promi
       res.setHeader('set-cookie', `Red60urne=${sid}; Path=/; HttpOnly`);
       return send(res, 200, {
         result: 'success',
-        user: { id: 101, login: who.username, name: 'Billing User', company: 'default', home: 'default', session: sid, perms: { billing: who.billing !== false } },
+        user: {
+          id: 101,
+          login: who.username,
+          name: 'Billing User',
+          company: 'default',
+          home: 'default',
+          session: sid,
+          perms: { billing: who.billing !== false },
+        },
       });
     }
     if (path === '/rest/auth/logout') {
@@ -153,7 +181,8 @@ export async function startSimulator(opts: IpcortexSimulatorOptions = {}): Promi
       return send(res, 200, { result: 'success' });
     }
 
-    const command = /^\/rest\/call\/(incalls|outcalls|allcalls|outsummary)$/.exec(path)?.[1] as keyof typeof REPORTS | undefined;
+    const command = /^\/rest\/call\/(incalls|outcalls|allcalls|outsummary)$/.exec(path)?.[1] as
+      keyof typeof REPORTS | undefined;
     if (!command || (command === 'allcalls' && opts.allcalls === false)) {
       log('notfound');
       return send(res, 404, { result: 'fail', message: 'Unknown command' });
@@ -165,7 +194,10 @@ export async function startSimulator(opts: IpcortexSimulatorOptions = {}): Promi
     }
     if (who.billing === false) {
       log('fail');
-      return send(res, 200, { result: 'fail', message: 'Permission denied: requires System-Admin or Billing Call-Summary' });
+      return send(res, 200, {
+        result: 'fail',
+        message: 'Permission denied: requires System-Admin or Billing Call-Summary',
+      });
     }
 
     inFlight += 1;
@@ -205,12 +237,18 @@ export async function startSimulator(opts: IpcortexSimulatorOptions = {}): Promi
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
     companies: world.companies,
     expectedCalls: (from, to = from) =>
       scopeDaysBetween(from, to).flatMap((d) => callsOfDay(world.companies, d, world)),
     expectedSummary: (year, month) => monthTotals(world, year, month),
-    lockNext: (n) => { lockedFor = n; },
+    lockNext: (n) => {
+      lockedFor = n;
+    },
     expireSessions: () => sessions.clear(),
     stats: () => ({ ...counters, openSessions: sessions.size }),
     requests,

@@ -101,7 +101,13 @@ export function monthTotals(world: ReportWorld, year: number, month: number): Ma
     if (!c.out) continue;
     const devices = totals.get(c.company) ?? new Map<string, DeviceTotal>();
     totals.set(c.company, devices);
-    const t = devices.get(c.out.deviceId) ?? { name: c.out.name, device: c.out.device, costTenths: 0, seconds: 0, unknown: 0 };
+    const t = devices.get(c.out.deviceId) ?? {
+      name: c.out.name,
+      device: c.out.device,
+      costTenths: 0,
+      seconds: 0,
+      unknown: 0,
+    };
     devices.set(c.out.deviceId, t);
     t.seconds += c.out.item.billsecs;
     if (c.costTenths === null) t.unknown += 1;

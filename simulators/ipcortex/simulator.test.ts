@@ -53,9 +53,21 @@ describe('ipcortex simulator', () => {
     const [ext, group] = Object.entries(r.json.values)[0] as [string, any];
     expect(ext).toMatch(/^\d{3}$/);
     expect(Object.keys(group)).toEqual(['name', 'calls']);
-    expect(Object.keys(group.calls[0])).toEqual(['acctid', 'calldate', 'caller', 'type', 'ringtime', 'billsecs', 'detail', 'qtime', 'qstatus']);
+    expect(Object.keys(group.calls[0])).toEqual([
+      'acctid',
+      'calldate',
+      'caller',
+      'type',
+      'ringtime',
+      'billsecs',
+      'detail',
+      'qtime',
+      'qstatus',
+    ]);
     const acme = s.expectedCalls('2026-03-10').filter((c) => c.company === 'acme' && c.in);
-    const got = Object.values(r.json.values).flatMap((g: any) => g.calls.map((x: any) => x.acctid)).sort();
+    const got = Object.values(r.json.values)
+      .flatMap((g: any) => g.calls.map((x: any) => x.acctid))
+      .sort();
     expect(got).toEqual(acme.map((c) => c.acctid).sort());
   });
 
@@ -66,7 +78,19 @@ describe('ipcortex simulator', () => {
       expect(id).toMatch(/^[0-9a-f]{12}\d$/);
       expect(Object.keys(group)).toEqual(['name', 'device', 'calls']);
       for (const call of group.calls) {
-        expect(Object.keys(call)).toEqual(['acctid', 'calldate', 'type', 'called_info', 'called', 'dialled', 'billsecs', 'ringtime', 'cost', 'trunk', 'cid']);
+        expect(Object.keys(call)).toEqual([
+          'acctid',
+          'calldate',
+          'type',
+          'called_info',
+          'called',
+          'dialled',
+          'billsecs',
+          'ringtime',
+          'cost',
+          'trunk',
+          'cid',
+        ]);
       }
     }
   });
@@ -93,7 +117,11 @@ describe('ipcortex simulator', () => {
     const s = await sim();
     const plain = await post(s, '/rest/call/outsummary', { type: 'cdr', scope: { year: 2026, month: 2 }, auth: KEY });
     expect(Object.keys(plain.json.values.default)).toEqual(['name', 'cost', 'seconds', 'unknown']);
-    const detail = await post(s, '/rest/call/outsummary', { type: 'cdr', scope: { year: 2026, month: 2, detail: true, company: 'acme' }, auth: KEY });
+    const detail = await post(s, '/rest/call/outsummary', {
+      type: 'cdr',
+      scope: { year: 2026, month: 2, detail: true, company: 'acme' },
+      auth: KEY,
+    });
     expect(Object.keys(detail.json.values)).toEqual(['acme']);
     const devices = [...s.expectedSummary(2026, 2).get('acme')!.keys()].sort();
     expect(Object.keys(detail.json.values.acme).slice(4).sort()).toEqual(devices);
@@ -124,15 +152,25 @@ describe('ipcortex simulator', () => {
     const s = await sim({ sessionMaxRequests: 1 });
     const bad = await post(s, '/rest/auth/', { auth: { type: 'auth', username: 'billing', password: 'nope' } });
     expect(bad.json.result).toBe('fail');
-    const login = await post(s, '/rest/auth/', { auth: { type: 'auth', username: 'billing', password: 'billing-pass' } });
+    const login = await post(s, '/rest/auth/', {
+      auth: { type: 'auth', username: 'billing', password: 'billing-pass' },
+    });
     expect(login.json.result).toBe('success');
     const cookie = login.cookies[0]!.split(';')[0]!;
     expect(cookie).toMatch(/^Red60urne=[0-9a-f]{24}$/);
     expect((await post(s, '/rest/call/incalls', { type: 'cdr', scope: day }, cookie)).json.result).toBe('success');
-    expect((await post(s, '/rest/call/incalls', { type: 'cdr', scope: day }, cookie)).json).toEqual({ result: 'fail', message: 'Session expired: please log in again' });
-    const again = (await post(s, '/rest/auth/', { auth: { type: 'auth', username: 'billing', password: 'billing-pass' } })).cookies[0]!.split(';')[0]!;
+    expect((await post(s, '/rest/call/incalls', { type: 'cdr', scope: day }, cookie)).json).toEqual({
+      result: 'fail',
+      message: 'Session expired: please log in again',
+    });
+    const again = (
+      await post(s, '/rest/auth/', { auth: { type: 'auth', username: 'billing', password: 'billing-pass' } })
+    ).cookies[0]!.split(';')[0]!;
     await post(s, '/rest/auth/logout', {}, again);
     expect((await post(s, '/rest/call/incalls', { type: 'cdr', scope: day }, again)).json.result).toBe('fail');
-    expect((await post(s, '/rest/call/incalls', { type: 'cdr', scope: day })).json).toEqual({ result: 'fail', message: 'Authentication required: please log in' });
+    expect((await post(s, '/rest/call/incalls', { type: 'cdr', scope: day })).json).toEqual({
+      result: 'fail',
+      message: 'Authentication required: please log in',
+    });
   });
 });

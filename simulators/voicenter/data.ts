@@ -70,7 +70,6 @@ const DEPARTMENTS = [
   { name: 'Voicenter Sales', id: 12345678 },
 ];
 
-
 function daySeed(seed: number, day: string): number {
   let h = 2166136261 ^ seed;
   for (const ch of day) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
@@ -163,10 +162,7 @@ export function cdrsOfDay(seed: number, day: string, callsPerDay: number): SimCd
       CallerExtension: l.callerExt ?? '',
       DID: l.did ?? '',
       QueueName: l.queue?.name ?? '',
-      RecordURL:
-        answered && l.talk > 0
-          ? `https://cpanel.voicenter.co.il/CallsHistory/PlayRecord/${l.id}-aws.mp3`
-          : '',
+      RecordURL: answered && l.talk > 0 ? `https://cpanel.voicenter.co.il/CallsHistory/PlayRecord/${l.id}-aws.mp3` : '',
       RecordExpect: answered && l.talk > 0 ? 1 : 0,
       Price: l.price ?? 0,
       RingTime: l.ring,
@@ -254,16 +250,7 @@ export function cdrsOfDay(seed: number, day: string, callsPerDay: number): SimCd
       }
       case 'queue':
       case 'click2queue': {
-        const status = pick([
-          'ANSWER',
-          'ANSWER',
-          'ANSWER',
-          'ABANDONE',
-          'TIMEOUT',
-          'FULL',
-          'EXIT',
-          'JOINEMPTY',
-        ]);
+        const status = pick(['ANSWER', 'ANSWER', 'ANSWER', 'ABANDONE', 'TIMEOUT', 'FULL', 'EXIT', 'JOINEMPTY']);
         const ok = status === 'ANSWER';
         const queue = pick(QUEUES);
         const inbound = kind === 'queue';

@@ -107,13 +107,7 @@ describe('voicenter simulator: Call Log API', () => {
   it.each([
     ['a wrong code', {}, { code: 'nope' }, 2, 'Authorization failed.'],
     ['an untrusted address', { allowIps: ['192.0.2.1'] }, {}, 4, 'IP address 127.0.0.1 is not trusted.'],
-    [
-      'too many CDRs in error mode',
-      { maxReturn: 1, overLimit: 'error' as const },
-      {},
-      3,
-      'CDR limit exceeded.',
-    ],
+    ['too many CDRs in error mode', { maxReturn: 1, overLimit: 'error' as const }, {}, 3, 'CDR limit exceeded.'],
     [
       'a reversed range',
       {},
@@ -126,13 +120,7 @@ describe('voicenter simulator: Call Log API', () => {
       5,
       'Date range invalid.',
     ],
-    [
-      'a bad date',
-      {},
-      { search: { fromdate: 'yesterday', todate: '2024-06-10T00:00:00' } },
-      5,
-      'Date range invalid.',
-    ],
+    ['a bad date', {}, { search: { fromdate: 'yesterday', todate: '2024-06-10T00:00:00' } }, 5, 'Date range invalid.'],
   ])('refuses %s', async (_name, opts, request, errorNumber, description) => {
     sim = await startSimulator({ seed: 2, callsPerDay: 20, ...opts });
     const { status, json } = await post({
@@ -151,8 +139,7 @@ describe('voicenter simulator: Call Log API', () => {
   it('limits requests per sliding minute with error 1', async () => {
     let now = Date.parse('2024-06-12T00:00:00Z');
     sim = await startSimulator({ requestsPerMinute: 2, now: () => now });
-    const ask = async () =>
-      (await post({ code: sim!.code, fields: ['CallID'], search: day })).json.ERROR_NUMBER;
+    const ask = async () => (await post({ code: sim!.code, fields: ['CallID'], search: day })).json.ERROR_NUMBER;
     expect([await ask(), await ask(), await ask()]).toEqual([0, 0, 1]);
     now += 60_000;
     expect(await ask()).toBe(0);
@@ -164,14 +151,9 @@ describe('voicenter simulator: Call Log API', () => {
     const a = await post({ code: sim.code, search: day });
     const b = await post({ code: sim.code, search: day });
     const c = await post({ code: sim.code, search: day });
-    expect([
-      a.status,
-      a.json.ERROR_NUMBER,
-      b.status,
-      b.json.ERROR_NUMBER,
-      c.status,
-      c.json.ERROR_NUMBER,
-    ]).toEqual([403, 1, 404, 5, 200, 0]);
+    expect([a.status, a.json.ERROR_NUMBER, b.status, b.json.ERROR_NUMBER, c.status, c.json.ERROR_NUMBER]).toEqual([
+      403, 1, 404, 5, 200, 0,
+    ]);
   });
 
   it('answers 404 outside /hub/cdr/', async () => {

@@ -251,15 +251,11 @@ export async function startSimulator(opts: VoicenterSimOptions = {}) {
     },
     /** Full CDRs (all fields) whose time is in [from, to), in time order. */
     cdrsBetween(from: Date, to: Date): Record<string, unknown>[] {
-      return between(Math.ceil(from.getTime() / 1000), Math.ceil(to.getTime() / 1000) - 1).map(
-        (c) => c.record,
-      );
+      return between(Math.ceil(from.getTime() / 1000), Math.ceil(to.getTime() / 1000) - 1).map((c) => c.record);
     },
     /** The notification Voicenter would send for each CDR of [from, to). */
     notificationsBetween(from: Date, to: Date): Record<string, unknown>[] {
-      return between(Math.ceil(from.getTime() / 1000), Math.ceil(to.getTime() / 1000) - 1).map(
-        notificationOf,
-      );
+      return between(Math.ceil(from.getTime() / 1000), Math.ceil(to.getTime() / 1000) - 1).map(notificationOf);
     },
     /** POSTs CDR notifications to `target`; returns each reply. */
     async notify(o: NotifyOptions): Promise<{ callId: string; status: number; body: string }[]> {

@@ -51,7 +51,6 @@ export function hash32(text: string): number {
   return h >>> 0;
 }
 
-
 export function intBetween(rand: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rand() * (hi - lo + 1));
 }

@@ -24,8 +24,20 @@ export interface Report {
 
 /** The CDR fields v2 always sends, as "" when they do not apply. */
 export const CDR_FIELDS = [
-  'cdrid', 'timestart', 'callfrom', 'callto', 'callduraction', 'talkduraction', 'srctrunkname',
-  'desttrunkname', 'status', 'type', 'pincode', 'recording', 'didnumber', 'agentringtime',
+  'cdrid',
+  'timestart',
+  'callfrom',
+  'callto',
+  'callduraction',
+  'talkduraction',
+  'srctrunkname',
+  'desttrunkname',
+  'status',
+  'type',
+  'pincode',
+  'recording',
+  'didnumber',
+  'agentringtime',
 ] as const;
 
 export function encodeReport(r: Report, shape: Shape, sn: string): string {
@@ -64,10 +76,14 @@ function memberOf(p: Party, shape: Shape): string {
   }
   if ('ext' in p) {
     const number = Array.isArray(p.ext) ? p.ext[0]! : p.ext;
-    return JSON.stringify({ ext: { number, channelid: `PJSIP/${number}-${channelSuffix(number)}`, memberstatus: 'ALERT' } });
+    return JSON.stringify({
+      ext: { number, channelid: `PJSIP/${number}-${channelSuffix(number)}`, memberstatus: 'ALERT' },
+    });
   }
-  const [kind, side] = 'inbound' in p ? ['inbound', p.inbound] as const : ['outbound', p.outbound] as const;
-  return JSON.stringify({ [kind]: { from: side.from, to: side.to, trunkname: side.trunk, channelid: `PJSIP/${side.trunk}-${side.id}` } });
+  const [kind, side] = 'inbound' in p ? (['inbound', p.inbound] as const) : (['outbound', p.outbound] as const);
+  return JSON.stringify({
+    [kind]: { from: side.from, to: side.to, trunkname: side.trunk, channelid: `PJSIP/${side.trunk}-${side.id}` },
+  });
 }
 
 function channelSuffix(s: string): string {

@@ -13,9 +13,17 @@ export type FlowKind = (typeof FLOW_KINDS)[number];
 
 /** Every CallFailed reason the guides list; the OpenVox clone's integer 480 is sent in 1.0.2. */
 export const FAILURE_REASONS: Array<string | number> = [
-  'NO Outbound Restriction', 'DND', 'Line unreachable', 'User busy', '404 NOT found',
-  '480 Temporarily unavailable', '484 Address Incomplete', '486 Busy Here', '487 Request Terminated',
-  '603 Declined', 480,
+  'NO Outbound Restriction',
+  'DND',
+  'Line unreachable',
+  'User busy',
+  '404 NOT found',
+  '480 Temporarily unavailable',
+  '484 Address Incomplete',
+  '486 Busy Here',
+  '487 Request Terminated',
+  '603 Declined',
+  480,
 ];
 const BUSY_REASONS = new Set(['DND', 'User busy', '486 Busy Here', '603 Declined']);
 
@@ -89,7 +97,13 @@ export function buildFlows(opts: Omit<PlayOptions, 'target'>): Array<{ call: Pla
   return flows;
 }
 
-function flowOf(rng: Prng, kind: FlowKind, shape: Shape, n: number, at: { callid: string; epoch: number; timestart: string }) {
+function flowOf(
+  rng: Prng,
+  kind: FlowKind,
+  shape: Shape,
+  n: number,
+  at: { callid: string; epoch: number; timestart: string },
+) {
   const [a, b, c] = threeExtensions(rng);
   const trunk = rng.pick(TRUNKS);
   const outside = `0207946${rng.digits(4)}`;
@@ -97,12 +111,26 @@ function flowOf(rng: Prng, kind: FlowKind, shape: Shape, n: number, at: { callid
   const leg = (id: number): string => `${at.epoch}.${Number(at.callid.split('.')[1]) + id}`;
   const inbound: Party = { inbound: { from: outside, to: did, trunk, id: at.callid } satisfies TrunkSide };
   const outbound: Party = { outbound: { from: a, to: outside, trunk, id: leg(1) } satisfies TrunkSide };
-  const r = (action: string, parties: Party[], extra: Array<[string, string | number]> = []): Report => ({ action, callid: at.callid, parties, extra });
+  const r = (action: string, parties: Party[], extra: Array<[string, string | number]> = []): Report => ({
+    action,
+    callid: at.callid,
+    parties,
+    extra,
+  });
   const ext = (e: string): Party => ({ ext: e });
   const talk = rng.int(5, 600);
   const ring = rng.int(1, 25);
   const reports: Report[] = [];
-  let cdr: { from: string; to: string; status: string; type: string; trunk: string; total: number; talk: number; extra?: Array<[string, string]> };
+  let cdr: {
+    from: string;
+    to: string;
+    status: string;
+    type: string;
+    trunk: string;
+    total: number;
+    talk: number;
+    extra?: Array<[string, string]>;
+  };
   const hangup = (x: Party, y: Party) => reports.push(r('BYE', [x, y]), r('BYE', [y, x]));
 
   switch (kind) {
@@ -111,13 +139,30 @@ function flowOf(rng: Prng, kind: FlowKind, shape: Shape, n: number, at: { callid
       reports.push(r('RING', [ext(a), ext(b)]), r('ALERT', [ext(b)]));
       if (answered) reports.push(r('ANSWER', [ext(b), ext(a)]), r('ANSWERED', [ext(a), ext(b)]));
       hangup(ext(a), ext(b));
-      cdr = { from: a, to: b, status: answered ? 'ANSWERED' : 'NO ANSWER', type: 'Internal', trunk: '', total: ring + (answered ? talk : 0), talk: answered ? talk : 0 };
+      cdr = {
+        from: a,
+        to: b,
+        status: answered ? 'ANSWERED' : 'NO ANSWER',
+        type: 'Internal',
+        trunk: '',
+        total: ring + (answered ? talk : 0),
+        talk: answered ? talk : 0,
+      };
       break;
     }
     case 'inbound':
       reports.push(r('Incoming', [inbound]), r('ALERT', [inbound]), r('ANSWER', [ext(b), inbound]));
       hangup(inbound, ext(b));
-      cdr = { from: outside, to: b, status: 'ANSWERED', type: 'Inbound', trunk, total: ring + talk, talk, extra: [['didnumber', did]] };
+      cdr = {
+        from: outside,
+        to: b,
+        status: 'ANSWERED',
+        type: 'Inbound',
+        trunk,
+        total: ring + talk,
+        talk,
+        extra: [['didnumber', did]],
+      };
       break;
     case 'outbound':
       reports.push(r('RING', [outbound, ext(a)]), r('ANSWERED', [ext(a), outbound]));
@@ -125,9 +170,22 @@ function flowOf(rng: Prng, kind: FlowKind, shape: Shape, n: number, at: { callid
       cdr = { from: a, to: outside, status: 'ANSWERED', type: 'Outbound', trunk, total: ring + talk, talk };
       break;
     case 'transfer':
-      reports.push(r('Incoming', [inbound]), r('ANSWER', [ext(b), inbound]), r('Tranfer', [inbound, ext(c)]), r('ANSWER', [ext(c), inbound]));
+      reports.push(
+        r('Incoming', [inbound]),
+        r('ANSWER', [ext(b), inbound]),
+        r('Tranfer', [inbound, ext(c)]),
+        r('ANSWER', [ext(c), inbound]),
+      );
       hangup(ext(c), inbound);
-      cdr = { from: outside, to: c, status: 'ANSWERED', type: shape === 'v1' ? 'Transfer' : 'Inbound', trunk, total: ring + talk, talk };
+      cdr = {
+        from: outside,
+        to: c,
+        status: 'ANSWERED',
+        type: shape === 'v1' ? 'Transfer' : 'Inbound',
+        trunk,
+        total: ring + talk,
+        talk,
+      };
       break;
     case 'failed': {
       const reason = FAILURE_REASONS[Math.floor(n / FLOW_KINDS.length) % FAILURE_REASONS.length]!;
@@ -159,14 +217,49 @@ function flowOf(rng: Prng, kind: FlowKind, shape: Shape, n: number, at: { callid
       break;
   }
 
-  const trunkField: Array<[string, string]> = cdr.trunk === '' ? [] : [[cdr.type === 'Outbound' ? 'desttrunkname' : 'srctrunkname', cdr.trunk]];
-  const recording = cdr.talk > 0 ? [['recording', `${at.timestart.replace(/\D/g, '')}-${at.callid}-${cdr.from}-${cdr.to}-${cdr.type}.wav`] as [string, string]] : [];
-  reports.push(r('NewCdr', [], [
-    ['timestart', at.timestart], ['callfrom', cdr.from], ['callto', cdr.to], ...trunkField,
-    ['callduraction', String(cdr.total)], ['talkduraction', String(cdr.talk)], ['status', cdr.status], ['type', cdr.type],
-    ...recording, ...(cdr.extra ?? []),
-  ]));
-  const call: PlayedCall = { callid: at.callid, kind, shape, epoch: at.epoch, timestart: at.timestart, callfrom: cdr.from, callto: cdr.to, status: cdr.status, type: cdr.type, trunk: cdr.trunk, total: cdr.total, talk: cdr.talk };
+  const trunkField: Array<[string, string]> =
+    cdr.trunk === '' ? [] : [[cdr.type === 'Outbound' ? 'desttrunkname' : 'srctrunkname', cdr.trunk]];
+  const recording =
+    cdr.talk > 0
+      ? [
+          ['recording', `${at.timestart.replace(/\D/g, '')}-${at.callid}-${cdr.from}-${cdr.to}-${cdr.type}.wav`] as [
+            string,
+            string,
+          ],
+        ]
+      : [];
+  reports.push(
+    r(
+      'NewCdr',
+      [],
+      [
+        ['timestart', at.timestart],
+        ['callfrom', cdr.from],
+        ['callto', cdr.to],
+        ...trunkField,
+        ['callduraction', String(cdr.total)],
+        ['talkduraction', String(cdr.talk)],
+        ['status', cdr.status],
+        ['type', cdr.type],
+        ...recording,
+        ...(cdr.extra ?? []),
+      ],
+    ),
+  );
+  const call: PlayedCall = {
+    callid: at.callid,
+    kind,
+    shape,
+    epoch: at.epoch,
+    timestart: at.timestart,
+    callfrom: cdr.from,
+    callto: cdr.to,
+    status: cdr.status,
+    type: cdr.type,
+    trunk: cdr.trunk,
+    total: cdr.total,
+    talk: cdr.talk,
+  };
   return { call, reports };
 }
 
@@ -188,7 +281,16 @@ export async function playFlows(opts: PlayOptions): Promise<PlayResult> {
       const copies = rng.chance(opts.resendRate ?? 0) ? 2 : 1;
       for (let copy = 0; copy < copies; copy++) {
         const status = await postUntilOk(opts.target, body);
-        sent.push({ flow, kind: call.kind, shape: call.shape, callid: call.callid, action: report.action, body, resend: copy > 0, status });
+        sent.push({
+          flow,
+          kind: call.kind,
+          shape: call.shape,
+          callid: call.callid,
+          action: report.action,
+          body,
+          resend: copy > 0,
+          status,
+        });
       }
     }
   }
@@ -204,14 +306,23 @@ async function postUntilOk(target: string, body: string): Promise<number> {
 
 function post(target: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(target, {
-      method: 'POST',
-      agent: false,
-      headers: { 'Content-Type': 'application/json', 'User-Agent': 'WebAPI', Connection: 'close', 'Content-Length': Buffer.byteLength(body) },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      target,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'WebAPI',
+          Connection: 'close',
+          'Content-Length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

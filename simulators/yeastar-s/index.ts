@@ -46,10 +46,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Yeast
     url: `http://${address}:${port}`,
     api,
     playFlows: (p) => playFlows({ ...p, seed: p.seed ?? opts.seed ?? 1 }),
-    close: () => new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((e) => (e ? reject(e) : resolve()));
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((e) => (e ? reject(e) : resolve()));
+      }),
   };
 }
 

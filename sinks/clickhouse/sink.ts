@@ -31,7 +31,8 @@ export interface SinkDeps {
  * A data error: the warehouse refused these rows (they would fail again). Anything else (network,
  * timeouts, overload, an engine that is down) is an outage: retry, never dead-letter.
  */
-const DATA_ERROR = /CANNOT_PARSE|TYPE_MISMATCH|INCORRECT_DATA|CANNOT_READ_|ILLEGAL_|VALUE_IS_OUT_OF_RANGE|CANNOT_CONVERT|NO_SUCH_COLUMN|UNKNOWN_IDENTIFIER|CANNOT_INSERT_NULL|TOO_LARGE_STRING|ATTEMPT_TO_READ_AFTER_EOF|INCORRECT_NUMBER_OF_COLUMNS|Cannot parse|Cannot read|Type mismatch|out of range/;
+const DATA_ERROR =
+  /CANNOT_PARSE|TYPE_MISMATCH|INCORRECT_DATA|CANNOT_READ_|ILLEGAL_|VALUE_IS_OUT_OF_RANGE|CANNOT_CONVERT|NO_SUCH_COLUMN|UNKNOWN_IDENTIFIER|CANNOT_INSERT_NULL|TOO_LARGE_STRING|ATTEMPT_TO_READ_AFTER_EOF|INCORRECT_NUMBER_OF_COLUMNS|Cannot parse|Cannot read|Type mismatch|out of range/;
 
 export function isOutage(e: unknown): boolean {
   const err = e as { message?: string; type?: string } | undefined;
@@ -89,7 +90,10 @@ async function insertWithRetry(part: TableRows, token: string, batch: Batch, dep
       }
       if (!batch.isRunning()) throw e;
       const delay = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
-      logger.warn({ table: part.table, attempt, delay_ms: delay }, `warehouse unavailable, retrying: ${(e as Error).message}`);
+      logger.warn(
+        { table: part.table, attempt, delay_ms: delay },
+        `warehouse unavailable, retrying: ${(e as Error).message}`,
+      );
       await waitWithHeartbeat(delay, batch);
     }
   }
@@ -115,7 +119,13 @@ function quote(s: string): string {
 }
 
 /** Splits a rejected batch until the rows the warehouse refuses are found; those become dead letters. */
-async function rejectBadRows(part: TableRows, token: string, batch: Batch, deps: SinkDeps, error: unknown): Promise<void> {
+async function rejectBadRows(
+  part: TableRows,
+  token: string,
+  batch: Batch,
+  deps: SinkDeps,
+  error: unknown,
+): Promise<void> {
   if (part.lines.length === 1) {
     const m = part.origins[0]!;
     const origin = rowOrigin(part.lines[0]!);
@@ -133,7 +143,10 @@ async function rejectBadRows(part: TableRows, token: string, batch: Batch, deps:
     deps.metrics.deadLettered.inc({ connector: d.connector_id, stage: 'sink' });
     deps.logger.warn({ table: part.table, offset: m.offset }, `warehouse rejected a row: ${d.error}`);
     if (batch.topic === deps.topics.deadLetters) {
-      deps.logger.error({ offset: m.offset }, 'a dead letter itself was rejected by the warehouse; it stays on the dead-letters topic');
+      deps.logger.error(
+        { offset: m.offset },
+        'a dead letter itself was rejected by the warehouse; it stays on the dead-letters topic',
+      );
       return;
     }
     await deps.bus.produce(deps.topics.deadLetters, [encodeDeadLetter(d)]);

@@ -11,8 +11,15 @@ import { startTestService, type TestService } from '../helpers/service.js';
 
 const TOKEN = 'asterisk-e2e-token-0123';
 const ZONE = 'Europe/London';
-const DISPOSITION: Record<string, string> = { ANSWERED: 'answered', 'NO ANSWER': 'no_answer', BUSY: 'busy', FAILED: 'failed', CONGESTION: 'failed' };
-const utc = (local: string) => DateTime.fromFormat(local, 'yyyy-MM-dd HH:mm:ss', { zone: ZONE }).toUTC().toFormat('yyyy-MM-dd HH:mm:ss.SSS');
+const DISPOSITION: Record<string, string> = {
+  ANSWERED: 'answered',
+  'NO ANSWER': 'no_answer',
+  BUSY: 'busy',
+  FAILED: 'failed',
+  CONGESTION: 'failed',
+};
+const utc = (local: string) =>
+  DateTime.fromFormat(local, 'yyyy-MM-dd HH:mm:ss', { zone: ZONE }).toUTC().toFormat('yyyy-MM-dd HH:mm:ss.SSS');
 
 /** The calls rows the README's mapping gives for a simulated call. */
 function expectedRows(c: SimCall): Record<string, unknown>[] {
@@ -41,16 +48,30 @@ describe('asterisk end to end', () => {
        FROM {db}.calls FINAL WHERE call_id IN (${ids.map((i) => `'${i}'`).join(',')}) OR parent_call_id IN (${ids.map((i) => `'${i}'`).join(',')})
        ORDER BY call_id, leg`,
     );
-    return got.map((r) => (Number(r.leg) === 0 ? r : { ...r, direction: undefined, trunk: undefined })).map((r) => JSON.parse(JSON.stringify(r)) as Record<string, unknown>);
+    return got
+      .map((r) => (Number(r.leg) === 0 ? r : { ...r, direction: undefined, trunk: undefined }))
+      .map((r) => JSON.parse(JSON.stringify(r)) as Record<string, unknown>);
   };
   const expected = (calls: SimCall[]) =>
-    calls.flatMap(expectedRows).sort((a, b) => String(a.call_id).localeCompare(String(b.call_id)) || Number(a.leg) - Number(b.leg));
+    calls
+      .flatMap(expectedRows)
+      .sort((a, b) => String(a.call_id).localeCompare(String(b.call_id)) || Number(a.leg) - Number(b.leg));
 
   beforeAll(async () => {
     sim = await startSimulator({ seed: 11, timezone: ZONE, start: '2024-06-10T08:00:00Z', initialCalls: 30 });
     t = await startTestService({
       connectors: [
-        { id: 'pbx', type: 'asterisk', tenant: 'acme', timezone: ZONE, country: 'GB', token: TOKEN, directory: sim.directory, extra_columns: ['linkedid', 'sequence'], trunks: ['trunk-gb'] },
+        {
+          id: 'pbx',
+          type: 'asterisk',
+          tenant: 'acme',
+          timezone: ZONE,
+          country: 'GB',
+          token: TOKEN,
+          directory: sim.directory,
+          extra_columns: ['linkedid', 'sequence'],
+          trunks: ['trunk-gb'],
+        },
       ],
     });
   });

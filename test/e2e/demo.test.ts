@@ -12,9 +12,15 @@ import { freePort } from '../../runtime/kafka-local.js';
 import { KPI_SUMMARY_SQL } from '../../runtime/demo.js';
 import { testBrokers } from '../helpers/kafka.js';
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/callhouse.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/callhouse.js', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -40,17 +46,32 @@ describe('callhouse demo', () => {
     const printed = demo.stdout
       .split('\n')
       .filter((l) => /^│ \w/.test(l) && !l.includes('tenant'))
-      .map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
-    expect(printed.map((r) => `${r[0]}/${r[1]}`)).toEqual(['acme/yeastar-s', 'brightdesk/ipcortex', 'shalom/voicenter']);
+      .map((l) =>
+        l
+          .split('│')
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
+    expect(printed.map((r) => `${r[0]}/${r[1]}`)).toEqual([
+      'acme/yeastar-s',
+      'brightdesk/ipcortex',
+      'shalom/voicenter',
+    ]);
     for (const r of printed) expect(Number(r[2])).toBeGreaterThan(10);
 
     const sql = await run(['sql', KPI_SUMMARY_SQL, '--format', 'json'], env);
     expect(sql.code, sql.stderr).toBe(0);
-    const rows = sql.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = sql.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((r) => [r.tenant, r.source, String(r.calls), String(r.answered_calls), String(r.talk)])).toEqual(
       printed.map((r) => [r[0], r[1], r[2], r[3], r[6]]),
     );
-    const reports = await run(['sql', "SELECT count() AS n FROM report_rows FINAL WHERE connector_id = 'shanghai-p570'", '--format', 'csv'], env);
+    const reports = await run(
+      ['sql', "SELECT count() AS n FROM report_rows FINAL WHERE connector_id = 'shanghai-p570'", '--format', 'csv'],
+      env,
+    );
     expect(Number(reports.stdout.trim().split('\n')[1])).toBeGreaterThan(0);
   }, 300_000);
 });

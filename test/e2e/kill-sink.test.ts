@@ -16,7 +16,17 @@ const N = 3000;
 
 function cdr(i: number): string {
   const id = `${1720000000 + i}.${i}`;
-  return JSON.stringify({ action: 'NewCdr', callid: id, timestart: '2024-07-03 09:46:40', callfrom: '1001', callto: '1002', callduraction: String(20 + (i % 50)), talkduraction: String(i % 30), status: i % 30 ? 'ANSWERED' : 'NO ANSWER', type: 'Internal' });
+  return JSON.stringify({
+    action: 'NewCdr',
+    callid: id,
+    timestart: '2024-07-03 09:46:40',
+    callfrom: '1001',
+    callto: '1002',
+    callduraction: String(20 + (i % 50)),
+    talkduraction: String(i % 30),
+    status: i % 30 ? 'ANSWERED' : 'NO ANSWER',
+    type: 'Internal',
+  });
 }
 
 describe('a sink killed mid-batch', () => {
@@ -28,7 +38,10 @@ describe('a sink killed mid-batch', () => {
   it('loses nothing and duplicates nothing after SIGKILL and restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'callhouse-kill-'));
     const configFile = join(dir, 'callhouse.yaml');
-    writeFileSync(configFile, `connectors:\n  - id: pbx\n    type: yeastar-s\n    timezone: UTC\n    token: ${TOKEN}\nsink:\n  batch_rows: 200\n  batch_ms: 50\n`);
+    writeFileSync(
+      configFile,
+      `connectors:\n  - id: pbx\n    type: yeastar-s\n    timezone: UTC\n    token: ${TOKEN}\nsink:\n  batch_rows: 200\n  batch_ms: 50\n`,
+    );
     const env = {
       KAFKA_BROKERS: testBrokers().join(','),
       CALLHOUSE_DATA_DIR: join(dir, 'var'),
@@ -37,9 +50,19 @@ describe('a sink killed mid-batch', () => {
       CLICKHOUSE_DATABASE: 'callhouse',
     };
     const ingestPort = await freePort();
-    const ingest = await startProcess(['start', '--role', 'ingest'], { ...env, CALLHOUSE_HTTP_PORT: String(ingestPort), CALLHOUSE_ADMIN_PORT: String(await freePort()) }, dir, 'ingest');
+    const ingest = await startProcess(
+      ['start', '--role', 'ingest'],
+      { ...env, CALLHOUSE_HTTP_PORT: String(ingestPort), CALLHOUSE_ADMIN_PORT: String(await freePort()) },
+      dir,
+      'ingest',
+    );
     procs.push(ingest);
-    const transform = await startProcess(['start', '--role', 'transform'], { ...env, CALLHOUSE_ADMIN_PORT: String(await freePort()) }, dir, 'transform');
+    const transform = await startProcess(
+      ['start', '--role', 'transform'],
+      { ...env, CALLHOUSE_ADMIN_PORT: String(await freePort()) },
+      dir,
+      'transform',
+    );
     procs.push(transform);
 
     // Every report is acknowledged (durable in Kafka) before the sink even runs.
@@ -52,13 +75,24 @@ describe('a sink killed mid-batch', () => {
     }
 
     const sinkAdmin = String(await freePort());
-    let sink = await startProcess(['start', '--role', 'sink'], { ...env, CALLHOUSE_ADMIN_PORT: sinkAdmin }, dir, 'sink-1');
+    let sink = await startProcess(
+      ['start', '--role', 'sink'],
+      { ...env, CALLHOUSE_ADMIN_PORT: sinkAdmin },
+      dir,
+      'sink-1',
+    );
     procs.push(sink);
-    const count = async (): Promise<number> => Number((await adminSql<{ n: number }>(sink.adminUrl, 'SELECT count() AS n FROM calls FINAL'))[0]?.n ?? 0);
-    const partial = await until('some rows in calls', async () => {
-      const n = await count();
-      return n > 0 ? n : undefined;
-    }, 60_000, 20);
+    const count = async (): Promise<number> =>
+      Number((await adminSql<{ n: number }>(sink.adminUrl, 'SELECT count() AS n FROM calls FINAL'))[0]?.n ?? 0);
+    const partial = await until(
+      'some rows in calls',
+      async () => {
+        const n = await count();
+        return n > 0 ? n : undefined;
+      },
+      60_000,
+      20,
+    );
     await sink.kill('SIGKILL');
     expect(partial).toBeLessThan(N);
 

@@ -35,7 +35,11 @@ function expectedKeys(config: Parameters<typeof voicenter.normalise>[2]['config'
     for (const cdr of cdrsOfDay(SEED, day, PER_DAY)) {
       if (cdr.epoch < from || cdr.epoch >= to) continue;
       const n = voicenter.normalise(Buffer.from(JSON.stringify(cdr.record)), 'application/json', {
-        config, received_at: '2024-06-01 00:00:00.000', ingested_at: '2024-06-01 00:00:00.000', meta: { endpoint: 'cdr' }, warn: () => {},
+        config,
+        received_at: '2024-06-01 00:00:00.000',
+        ingested_at: '2024-06-01 00:00:00.000',
+        meta: { endpoint: 'cdr' },
+        warn: () => {},
       });
       for (const c of n.calls) keys.add(`${c.call_id}|${c.leg}`);
     }
@@ -44,9 +48,15 @@ function expectedKeys(config: Parameters<typeof voicenter.normalise>[2]['config'
 }
 
 /** Runs the CLI without blocking this process (the simulator it talks to lives here). */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/callhouse.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/callhouse.js', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -68,17 +78,35 @@ describe('operating callhouse', () => {
   let ingestPort: number;
 
   beforeAll(async () => {
-    sim = await startVoicenter({ seed: SEED, callsPerDay: PER_DAY, code: CODE, maxReturn: 40, requestsPerMinute: 10_000 });
+    sim = await startVoicenter({
+      seed: SEED,
+      callsPerDay: PER_DAY,
+      code: CODE,
+      maxReturn: 40,
+      requestsPerMinute: 10_000,
+    });
     dir = mkdtempSync(join(tmpdir(), 'callhouse-ops-'));
     const configFile = join(dir, 'callhouse.yaml');
     writeFileSync(
       configFile,
       [
         'connectors:',
-        '  - id: vc', '    type: voicenter', '    tenant: ops', `    base_url: ${sim.url}`, `    code: ${CODE}`, `    token: ${TOKEN}`, '    min_spacing_ms: 10',
+        '  - id: vc',
+        '    type: voicenter',
+        '    tenant: ops',
+        `    base_url: ${sim.url}`,
+        `    code: ${CODE}`,
+        `    token: ${TOKEN}`,
+        '    min_spacing_ms: 10',
         '    schedule: "0 0 1 1 *"',
-        '  - id: pbx', '    type: yeastar-s', '    tenant: ops', '    timezone: UTC', `    token: ${TOKEN}`,
-        'sink:', '  batch_ms: 100', '',
+        '  - id: pbx',
+        '    type: yeastar-s',
+        '    tenant: ops',
+        '    timezone: UTC',
+        `    token: ${TOKEN}`,
+        'sink:',
+        '  batch_ms: 100',
+        '',
       ].join('\n'),
     );
     ingestPort = await freePort();
@@ -103,7 +131,10 @@ describe('operating callhouse', () => {
   it('resumes an interrupted backfill and lands every call once', async () => {
     const args = ['backfill', 'vc', '--from', `${DAYS[0]}T00:00:00Z`, '--to', '2024-05-05T00:00:00Z'];
     // Interrupt the first run once it has finished a day.
-    const child = spawn(process.execPath, ['bin/callhouse.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/callhouse.js', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await until('the first day done', async () => /vc: [1-9]\/\d+ days/.test(out), 120_000, 100);
@@ -115,14 +146,33 @@ describe('operating callhouse', () => {
     expect(second.stdout).toMatch(/resumed from 2024-05-0[1-4]T\d\d:00:00.000Z/);
     expect(second.stdout).not.toMatch(/vc: 0\/\d+ days/);
 
-    const config = { id: 'vc', type: 'voicenter', tenant: 'ops', enabled: true, max_body_bytes: 1 << 20, timezone: 'Asia/Jerusalem', country: 'IL', currency: 'ILS' } as Parameters<typeof expectedKeys>[0];
+    const config = {
+      id: 'vc',
+      type: 'voicenter',
+      tenant: 'ops',
+      enabled: true,
+      max_body_bytes: 1 << 20,
+      timezone: 'Asia/Jerusalem',
+      country: 'IL',
+      currency: 'ILS',
+    } as Parameters<typeof expectedKeys>[0];
     const expected = expectedKeys(config);
     expect(expected.size).toBeGreaterThan(150);
-    await until('every backfilled call', async () => {
-      const n = await adminSql<{ n: number }>(service.adminUrl, `SELECT count() AS n FROM calls FINAL WHERE ${WINDOW}`);
-      return Number(n[0]!.n) >= expected.size;
-    }, 90_000);
-    const rows = await adminSql<{ k: string }>(service.adminUrl, `SELECT concat(call_id, '|', toString(leg)) AS k FROM calls FINAL WHERE ${WINDOW}`);
+    await until(
+      'every backfilled call',
+      async () => {
+        const n = await adminSql<{ n: number }>(
+          service.adminUrl,
+          `SELECT count() AS n FROM calls FINAL WHERE ${WINDOW}`,
+        );
+        return Number(n[0]!.n) >= expected.size;
+      },
+      90_000,
+    );
+    const rows = await adminSql<{ k: string }>(
+      service.adminUrl,
+      `SELECT concat(call_id, '|', toString(leg)) AS k FROM calls FINAL WHERE ${WINDOW}`,
+    );
     expect(new Set(rows.map((r) => r.k))).toEqual(expected);
     expect(rows.length).toBe(expected.size);
 
@@ -130,7 +180,10 @@ describe('operating callhouse', () => {
     const third = await cli(args, env);
     expect(third.code, third.stderr).toBe(0);
     await new Promise((r) => setTimeout(r, 3000));
-    const again = await adminSql<{ n: number }>(service.adminUrl, `SELECT count() AS n FROM calls FINAL WHERE ${WINDOW}`);
+    const again = await adminSql<{ n: number }>(
+      service.adminUrl,
+      `SELECT count() AS n FROM calls FINAL WHERE ${WINDOW}`,
+    );
     expect(Number(again[0]!.n)).toBe(expected.size);
   }, 300_000);
 
@@ -139,12 +192,20 @@ describe('operating callhouse', () => {
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/│ vc\s+│ voicenter/);
     expect(table.stdout).toMatch(/│ pbx\s+│ yeastar-s/);
-    const json = JSON.parse((await cli(['status', '--json'], env)).stdout) as { connectors: { id: string; mode: string; dead_letters: number; cursor: unknown }[] };
-    expect(json.connectors.map((c) => [c.id, c.mode])).toEqual([['vc', 'push+poll'], ['pbx', 'push']]);
+    const json = JSON.parse((await cli(['status', '--json'], env)).stdout) as {
+      connectors: { id: string; mode: string; dead_letters: number; cursor: unknown }[];
+    };
+    expect(json.connectors.map((c) => [c.id, c.mode])).toEqual([
+      ['vc', 'push+poll'],
+      ['pbx', 'push'],
+    ]);
   });
 
   it('answers `callhouse sql` through the running service while it holds the embedded warehouse', async () => {
-    const r = await cli(['sql', "SELECT count() AS n FROM calls FINAL WHERE connector_id = 'vc'", '--format', 'json'], env);
+    const r = await cli(
+      ['sql', "SELECT count() AS n FROM calls FINAL WHERE connector_id = 'vc'", '--format', 'json'],
+      env,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(Number((JSON.parse(r.stdout.trim()) as { n: number }).n)).toBeGreaterThan(150);
     const csv = await cli(['sql', "SELECT 'a,b' AS x, 2 AS y", '--format', 'csv'], env);
@@ -154,33 +215,78 @@ describe('operating callhouse', () => {
   });
 
   it('replays a dead letter through the pipeline, and it leaves the dead-letter view', async () => {
-    const bad = '{"action":"NewCdr","callid":"1714000000.5","timestart":"2024-04-24 23:06:40","callfrom":"1001","callto":"1002","callduraction":"soon","talkduraction":"5","status":"ANSWERED","type":"Internal"}';
-    const post = await fetch(`http://127.0.0.1:${ingestPort}/ingest/yeastar-s/pbx?token=${TOKEN}`, { method: 'POST', body: bad });
+    const bad =
+      '{"action":"NewCdr","callid":"1714000000.5","timestart":"2024-04-24 23:06:40","callfrom":"1001","callto":"1002","callduraction":"soon","talkduraction":"5","status":"ANSWERED","type":"Internal"}';
+    const post = await fetch(`http://127.0.0.1:${ingestPort}/ingest/yeastar-s/pbx?token=${TOKEN}`, {
+      method: 'POST',
+      body: bad,
+    });
     expect(post.status).toBe(200);
-    await until('the dead letter', async () => (await adminSql(service.adminUrl, "SELECT id FROM dead_letters WHERE connector_id = 'pbx'")).length === 1 || undefined);
+    await until(
+      'the dead letter',
+      async () =>
+        (await adminSql(service.adminUrl, "SELECT id FROM dead_letters WHERE connector_id = 'pbx'")).length === 1 ||
+        undefined,
+    );
     const listed = await cli(['dlq', 'list', '--format', 'json'], env);
     expect(listed.stdout).toContain('INVALID_VALUE');
     // Replaying a payload that is still bad keeps it a dead letter (same id, not marked replayed).
     const r1 = await cli(['dlq', 'replay', '--connector', 'pbx'], env);
     expect(r1.stdout).toContain('replayed 1 dead letter');
     await new Promise((r) => setTimeout(r, 3000));
-    const still = await adminSql<{ n: number }>(service.adminUrl, "SELECT count() AS n FROM dead_letters WHERE connector_id = 'pbx'");
+    const still = await adminSql<{ n: number }>(
+      service.adminUrl,
+      "SELECT count() AS n FROM dead_letters WHERE connector_id = 'pbx'",
+    );
     expect(Number(still[0]!.n)).toBe(1);
-    expect(await adminSql(service.adminUrl, "SELECT call_id FROM calls FINAL WHERE call_id = '1714000000.5'")).toEqual([]);
+    expect(await adminSql(service.adminUrl, "SELECT call_id FROM calls FINAL WHERE call_id = '1714000000.5'")).toEqual(
+      [],
+    );
 
     // After a fix the same payload would parse: a dead letter whose bytes are good now lands and leaves the view.
     const fixed = bad.replace('"callduraction":"soon"', '"callduraction":"8"');
-    const original = encodeRaw({ key: '1714000000.5', body: Buffer.from(fixed), content_type: 'application/json', meta: {} }, { id: 'pbx', type: 'yeastar-s', tenant: 'ops', enabled: true, max_body_bytes: 1 << 20 });
-    const letter = deadLetter({ stage: 'transform', error: new Error('fixed since'), connectorId: 'pbx', source: 'yeastar-s', payload: Buffer.from(fixed), originTopic: `${env.CALLHOUSE_TOPIC_PREFIX}raw.yeastar-s`, originKey: '1714000000.5', originHeaders: original.headers, id: 'transform:fixed-since' });
+    const original = encodeRaw(
+      { key: '1714000000.5', body: Buffer.from(fixed), content_type: 'application/json', meta: {} },
+      { id: 'pbx', type: 'yeastar-s', tenant: 'ops', enabled: true, max_body_bytes: 1 << 20 },
+    );
+    const letter = deadLetter({
+      stage: 'transform',
+      error: new Error('fixed since'),
+      connectorId: 'pbx',
+      source: 'yeastar-s',
+      payload: Buffer.from(fixed),
+      originTopic: `${env.CALLHOUSE_TOPIC_PREFIX}raw.yeastar-s`,
+      originKey: '1714000000.5',
+      originHeaders: original.headers,
+      id: 'transform:fixed-since',
+    });
     const bus = testBus();
     await bus.produce(`${env.CALLHOUSE_TOPIC_PREFIX}dead-letters`, [encodeDeadLetter(letter)]);
     await bus.close();
-    await until('the crafted dead letter', async () => (await adminSql(service.adminUrl, "SELECT id FROM dead_letters WHERE id = 'transform:fixed-since'")).length === 1 || undefined);
+    await until(
+      'the crafted dead letter',
+      async () =>
+        (await adminSql(service.adminUrl, "SELECT id FROM dead_letters WHERE id = 'transform:fixed-since'")).length ===
+          1 || undefined,
+    );
     const r2 = await cli(['dlq', 'replay', '--connector', 'pbx', '--since', '2000-01-01T00:00:00Z'], env);
     expect(r2.code, r2.stderr).toBe(0);
-    await until('the replayed call', async () => (await adminSql(service.adminUrl, "SELECT call_id FROM calls FINAL WHERE call_id = '1714000000.5'")).length === 1 || undefined);
-    await until('the dead letter to leave the view', async () => (await adminSql(service.adminUrl, "SELECT id FROM dead_letters WHERE id = 'transform:fixed-since'")).length === 0 || undefined);
-    const call = await adminSql<{ total_seconds: number }>(service.adminUrl, "SELECT total_seconds FROM calls FINAL WHERE call_id = '1714000000.5'");
+    await until(
+      'the replayed call',
+      async () =>
+        (await adminSql(service.adminUrl, "SELECT call_id FROM calls FINAL WHERE call_id = '1714000000.5'")).length ===
+          1 || undefined,
+    );
+    await until(
+      'the dead letter to leave the view',
+      async () =>
+        (await adminSql(service.adminUrl, "SELECT id FROM dead_letters WHERE id = 'transform:fixed-since'")).length ===
+          0 || undefined,
+    );
+    const call = await adminSql<{ total_seconds: number }>(
+      service.adminUrl,
+      "SELECT total_seconds FROM calls FINAL WHERE call_id = '1714000000.5'",
+    );
     expect(Number(call[0]!.total_seconds)).toBe(8);
   }, 120_000);
 
@@ -191,7 +297,10 @@ describe('operating callhouse', () => {
       for (let i = 0; !stop && i < 5000; i++) {
         const id = `1715000${String(i).padStart(4, '0')}.1`;
         const body = `{"action":"NewCdr","callid":"${id}","timestart":"2024-05-06 12:00:00","callfrom":"1001","callto":"1002","callduraction":"9","talkduraction":"3","status":"ANSWERED","type":"Internal"}`;
-        const r = await fetch(`http://127.0.0.1:${ingestPort}/ingest/yeastar-s/pbx?token=${TOKEN}`, { method: 'POST', body }).catch(() => undefined);
+        const r = await fetch(`http://127.0.0.1:${ingestPort}/ingest/yeastar-s/pbx?token=${TOKEN}`, {
+          method: 'POST',
+          body,
+        }).catch(() => undefined);
         if (r?.status === 200) acked.push(id);
       }
     })();
@@ -202,11 +311,21 @@ describe('operating callhouse', () => {
     expect(code).toBe(0);
     service = await startProcess(['start'], env, dir, 'service-2');
     procs.push(service);
-    await until(`${acked.length} acknowledged calls`, async () => {
-      const n = await adminSql<{ n: number }>(service.adminUrl, "SELECT count() AS n FROM calls FINAL WHERE call_id LIKE '1715000%'");
-      return Number(n[0]!.n) >= acked.length;
-    }, 90_000);
-    const rows = await adminSql<{ call_id: string }>(service.adminUrl, "SELECT call_id FROM calls FINAL WHERE call_id LIKE '1715000%'");
+    await until(
+      `${acked.length} acknowledged calls`,
+      async () => {
+        const n = await adminSql<{ n: number }>(
+          service.adminUrl,
+          "SELECT count() AS n FROM calls FINAL WHERE call_id LIKE '1715000%'",
+        );
+        return Number(n[0]!.n) >= acked.length;
+      },
+      90_000,
+    );
+    const rows = await adminSql<{ call_id: string }>(
+      service.adminUrl,
+      "SELECT call_id FROM calls FINAL WHERE call_id LIKE '1715000%'",
+    );
     const landed = new Set(rows.map((r) => r.call_id));
     for (const id of acked) expect(landed.has(id)).toBe(true);
     expect(rows.length).toBe(landed.size);
@@ -215,14 +334,22 @@ describe('operating callhouse', () => {
   it('answers `callhouse sql` from the embedded warehouse itself once no service holds it', async () => {
     const code = await service.kill('SIGTERM');
     expect(code).toBe(0);
-    const r = await cli(['sql', "SELECT count() AS n FROM calls FINAL WHERE connector_id = 'vc'", '--format', 'csv'], env);
+    const r = await cli(
+      ['sql', "SELECT count() AS n FROM calls FINAL WHERE connector_id = 'vc'", '--format', 'csv'],
+      env,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(Number(r.stdout.trim().split('\n')[1])).toBeGreaterThan(150);
     // status without a running service: what Kafka and the warehouse know.
     const status = await cli(['status', '--json'], env);
     expect(status.code, status.stderr).toBe(0);
-    const body = JSON.parse(status.stdout) as { connectors: { id: string; state: string; dead_letters: number; backfill: unknown }[] };
-    expect(body.connectors.map((c) => [c.id, c.state])).toEqual([['vc', 'not running'], ['pbx', 'not running']]);
+    const body = JSON.parse(status.stdout) as {
+      connectors: { id: string; state: string; dead_letters: number; backfill: unknown }[];
+    };
+    expect(body.connectors.map((c) => [c.id, c.state])).toEqual([
+      ['vc', 'not running'],
+      ['pbx', 'not running'],
+    ]);
     expect(body.connectors.find((c) => c.id === 'pbx')!.dead_letters).toBe(1);
   }, 60_000);
 });

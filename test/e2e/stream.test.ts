@@ -17,10 +17,18 @@ const CDRS = [
 describe('the stream end to end', () => {
   let t: TestService;
   const post = (body: string, id = 'pbx', token = TOKEN) =>
-    fetch(`${t.ingestUrl}/ingest/yeastar-s/${id}?token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    fetch(`${t.ingestUrl}/ingest/yeastar-s/${id}?token=${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
 
   beforeAll(async () => {
-    t = await startTestService({ connectors: [{ id: 'pbx', type: 'yeastar-s', tenant: 'acme', timezone: 'Etc/GMT+8', country: 'US', token: TOKEN }] });
+    t = await startTestService({
+      connectors: [
+        { id: 'pbx', type: 'yeastar-s', tenant: 'acme', timezone: 'Etc/GMT+8', country: 'US', token: TOKEN },
+      ],
+    });
   });
   afterAll(async () => t?.stop());
 
@@ -34,9 +42,42 @@ describe('the stream end to end', () => {
        FROM {db}.calls FINAL ORDER BY call_id`,
     );
     expect(rows).toEqual([
-      { call_id: '1495779310.371', tenant: 'acme', source: 'yeastar-s', connector_id: 'pbx', started_at: '2017-05-26 06:15:10.000', direction: 'internal', disposition: 'answered', talk_seconds: 2, total_seconds: 3, trunk: '' },
-      { call_id: '1495779454.374', tenant: 'acme', source: 'yeastar-s', connector_id: 'pbx', started_at: '2017-05-26 06:17:34.000', direction: 'outbound', disposition: 'answered', talk_seconds: 4, total_seconds: 4, trunk: 'sip-142' },
-      { call_id: '1495779821.377', tenant: 'acme', source: 'yeastar-s', connector_id: 'pbx', started_at: '2017-05-26 06:23:41.000', direction: 'inbound', disposition: 'answered', talk_seconds: 9, total_seconds: 18, trunk: 'sip-142' },
+      {
+        call_id: '1495779310.371',
+        tenant: 'acme',
+        source: 'yeastar-s',
+        connector_id: 'pbx',
+        started_at: '2017-05-26 06:15:10.000',
+        direction: 'internal',
+        disposition: 'answered',
+        talk_seconds: 2,
+        total_seconds: 3,
+        trunk: '',
+      },
+      {
+        call_id: '1495779454.374',
+        tenant: 'acme',
+        source: 'yeastar-s',
+        connector_id: 'pbx',
+        started_at: '2017-05-26 06:17:34.000',
+        direction: 'outbound',
+        disposition: 'answered',
+        talk_seconds: 4,
+        total_seconds: 4,
+        trunk: 'sip-142',
+      },
+      {
+        call_id: '1495779821.377',
+        tenant: 'acme',
+        source: 'yeastar-s',
+        connector_id: 'pbx',
+        started_at: '2017-05-26 06:23:41.000',
+        direction: 'inbound',
+        disposition: 'answered',
+        talk_seconds: 9,
+        total_seconds: 18,
+        trunk: 'sip-142',
+      },
     ]);
     const kpi = await t.query<{ n: number }>(`SELECT count() AS n FROM {db}.calls FINAL`);
     expect(Number(kpi[0]!.n)).toBe(3);
@@ -48,15 +89,24 @@ describe('the stream end to end', () => {
     expect((await post(CDRS[0]!, 'nope')).status).toBe(404);
     const bad = await post('{"action":"NewCdr","callid":');
     expect(bad.status).toBe(400);
-    await t.waitForCount(`SELECT count() AS n FROM {db}.dead_letters WHERE stage = 'ingest' AND payload = '{"action":"NewCdr","callid":'`, 1);
+    await t.waitForCount(
+      `SELECT count() AS n FROM {db}.dead_letters WHERE stage = 'ingest' AND payload = '{"action":"NewCdr","callid":'`,
+      1,
+    );
   });
 
   it('sends a poison record to dead_letters while the records around it land', async () => {
-    const before = '{"action":"NewCdr","callid":"1700000000.1","timestart":"2023-11-14 14:13:20","callfrom":"1001","callto":"1002","callduraction":"10","talkduraction":"5","status":"ANSWERED","type":"Internal"}';
-    const poison = '{"action":"NewCdr","callid":"1700000001.2","timestart":"2023-11-14 14:13:21","callfrom":"1001","callto":"1002","callduraction":"ten","talkduraction":"5","status":"ANSWERED","type":"Internal"}';
-    const after = '{"action":"NewCdr","callid":"1700000002.3","timestart":"2023-11-14 14:13:22","callfrom":"1001","callto":"1002","callduraction":"12","talkduraction":"0","status":"NO ANSWER","type":"Internal"}';
+    const before =
+      '{"action":"NewCdr","callid":"1700000000.1","timestart":"2023-11-14 14:13:20","callfrom":"1001","callto":"1002","callduraction":"10","talkduraction":"5","status":"ANSWERED","type":"Internal"}';
+    const poison =
+      '{"action":"NewCdr","callid":"1700000001.2","timestart":"2023-11-14 14:13:21","callfrom":"1001","callto":"1002","callduraction":"ten","talkduraction":"5","status":"ANSWERED","type":"Internal"}';
+    const after =
+      '{"action":"NewCdr","callid":"1700000002.3","timestart":"2023-11-14 14:13:22","callfrom":"1001","callto":"1002","callduraction":"12","talkduraction":"0","status":"NO ANSWER","type":"Internal"}';
     for (const b of [before, poison, after]) expect((await post(b)).status).toBe(200);
-    await t.waitForCount(`SELECT count() AS n FROM {db}.calls FINAL WHERE call_id IN ('1700000000.1', '1700000002.3')`, 2);
+    await t.waitForCount(
+      `SELECT count() AS n FROM {db}.calls FINAL WHERE call_id IN ('1700000000.1', '1700000002.3')`,
+      2,
+    );
     const dl = await until('the poison dead letter', async () => {
       const r = await t.query<{ error_code: string; error: string; payload: string }>(
         `SELECT error_code, error, payload FROM {db}.dead_letters WHERE stage = 'transform' AND connector_id = 'pbx'`,
@@ -80,7 +130,9 @@ describe('the stream end to end', () => {
     await new Promise((r) => setTimeout(r, 2500));
     await t.warehouse.client.command({ query: `ATTACH TABLE ${t.warehouse.database}.calls` });
     await t.waitForCount(`SELECT count() AS n FROM {db}.calls FINAL WHERE call_id LIKE '1710000%'`, 20, 60_000);
-    const rows = await t.query<{ n: number; d: number }>(`SELECT count() AS n, uniqExact(call_id) AS d FROM {db}.calls WHERE call_id LIKE '1710000%'`);
+    const rows = await t.query<{ n: number; d: number }>(
+      `SELECT count() AS n, uniqExact(call_id) AS d FROM {db}.calls WHERE call_id LIKE '1710000%'`,
+    );
     expect(Number(rows[0]!.n)).toBe(20);
     expect(Number(rows[0]!.d)).toBe(20);
   });
@@ -91,21 +143,38 @@ describe('Yeastar S recordings', () => {
     const { startSimulator } = await import('../../simulators/yeastar-s/index.js');
     const { readFileSync } = await import('node:fs');
     const wav = Buffer.from('RIFF-demo-recording-bytes');
-    const pbx = await startSimulator({ username: 'api', password: 'pbx-api-password-9', recordings: { 'rec-1505352615.274.wav': wav } });
+    const pbx = await startSimulator({
+      username: 'api',
+      password: 'pbx-api-password-9',
+      recordings: { 'rec-1505352615.274.wav': wav },
+    });
     const t = await startTestService({
-      connectors: [{ id: 'rec', type: 'yeastar-s', timezone: 'UTC', token: TOKEN, api: { base_url: pbx.url, username: 'api', password: 'pbx-api-password-9' } }],
+      connectors: [
+        {
+          id: 'rec',
+          type: 'yeastar-s',
+          timezone: 'UTC',
+          token: TOKEN,
+          api: { base_url: pbx.url, username: 'api', password: 'pbx-api-password-9' },
+        },
+      ],
     });
     try {
-      const cdr = '{"action":"NewCdr","callid":"1505352615.274","timestart":"2017-09-14 01:30:15","callfrom":"1000","callto":"91000","desttrunkname":"Apple_test","callduraction":"29","talkduraction":"29","status":"ANSWERED","type":"Outbound","recording":"rec-1505352615.274.wav"}';
+      const cdr =
+        '{"action":"NewCdr","callid":"1505352615.274","timestart":"2017-09-14 01:30:15","callfrom":"1000","callto":"91000","desttrunkname":"Apple_test","callduraction":"29","talkduraction":"29","status":"ANSWERED","type":"Outbound","recording":"rec-1505352615.274.wav"}';
       const r = await fetch(`${t.ingestUrl}/ingest/yeastar-s/rec?token=${TOKEN}`, { method: 'POST', body: cdr });
       expect(r.status).toBe(200);
       const saved = await until('the recording location', async () => {
-        const rows = await t.query<{ info: string }>(`SELECT info FROM {db}.call_events FINAL WHERE call_id = '1505352615.274' AND vendor_action = 'RecordingSaved'`);
+        const rows = await t.query<{ info: string }>(
+          `SELECT info FROM {db}.call_events FINAL WHERE call_id = '1505352615.274' AND vendor_action = 'RecordingSaved'`,
+        );
         return rows[0]?.info;
       });
       expect(saved.endsWith('/recordings/rec/rec-1505352615.274.wav')).toBe(true);
       expect(readFileSync(saved)).toEqual(wav);
-      const call = await t.query<{ recording: string }>(`SELECT recording FROM {db}.calls FINAL WHERE call_id = '1505352615.274'`);
+      const call = await t.query<{ recording: string }>(
+        `SELECT recording FROM {db}.calls FINAL WHERE call_id = '1505352615.274'`,
+      );
       expect(call).toEqual([{ recording: 'rec-1505352615.274.wav' }]);
     } finally {
       await t.stop();

@@ -5,7 +5,10 @@ import { Bus } from '../../runtime/kafka.js';
 
 export function testBrokers(): string[] {
   const b = inject('kafkaBrokers');
-  if (!b) throw new Error('no Kafka broker: this test needs the broker that test/global-setup.ts starts (unset CALLHOUSE_NO_KAFKA)');
+  if (!b)
+    throw new Error(
+      'no Kafka broker: this test needs the broker that test/global-setup.ts starts (unset CALLHOUSE_NO_KAFKA)',
+    );
   return b.split(',');
 }
 
@@ -17,7 +20,12 @@ export function testBus(): Bus {
   return new Bus({ brokers: testBrokers(), clientId: `test-${process.pid}` });
 }
 
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 200,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

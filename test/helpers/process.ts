@@ -11,7 +11,12 @@ export interface Proc {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startProcess(args: string[], env: Record<string, string>, logDir: string, name: string): Promise<Proc> {
+export async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  logDir: string,
+  name: string,
+): Promise<Proc> {
   const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, ['bin/callhouse.js', ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
@@ -23,11 +28,16 @@ export async function startProcess(args: string[], env: Record<string, string>, 
   const adminUrl = `http://127.0.0.1:${env.CALLHOUSE_ADMIN_PORT}`;
   let dead = false;
   void exited.then(() => (dead = true));
-  await until(`${name} to answer /healthz`, async () => {
-    if (dead) throw new Error(`${name} exited; see ${join(logDir, `${name}.log`)}`);
-    const r = await fetch(`${adminUrl}/healthz`).catch(() => undefined);
-    return r?.ok;
-  }, 90_000, 250);
+  await until(
+    `${name} to answer /healthz`,
+    async () => {
+      if (dead) throw new Error(`${name} exited; see ${join(logDir, `${name}.log`)}`);
+      const r = await fetch(`${adminUrl}/healthz`).catch(() => undefined);
+      return r?.ok;
+    },
+    90_000,
+    250,
+  );
   return {
     child,
     adminUrl,
@@ -40,7 +50,11 @@ export async function startProcess(args: string[], env: Record<string, string>, 
 }
 
 export async function adminSql<T = Record<string, unknown>>(adminUrl: string, query: string): Promise<T[]> {
-  const r = await fetch(`${adminUrl}/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const r = await fetch(`${adminUrl}/sql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
   const body = (await r.json()) as { rows: T[]; error?: string };
   if (!r.ok) throw new Error(body.error ?? `HTTP ${r.status}`);
   return body.rows;

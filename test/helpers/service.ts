@@ -39,11 +39,19 @@ export async function startTestService(opts: {
     CALLHOUSE_ADMIN_PORT: '0',
     ...opts.env,
   };
-  const config = validateConfig({ connectors: opts.connectors, sink: { batch_ms: 100, batch_rows: 20000 }, kafka: { partitions: 2 }, ...opts.settings }, env);
+  const config = validateConfig(
+    {
+      connectors: opts.connectors,
+      sink: { batch_ms: 100, batch_rows: 20000 },
+      kafka: { partitions: 2 },
+      ...opts.settings,
+    },
+    env,
+  );
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const service = await startService(config, opts.role ?? 'all', logger);
   const warehouse = await openWarehouse({ url: config.env.clickhouseUrl, database, dataDir: config.env.dataDir });
-  const query = <T,>(sql: string): Promise<T[]> => queryRows<T>(warehouse, sql.replaceAll('{db}', database));
+  const query = <T>(sql: string): Promise<T[]> => queryRows<T>(warehouse, sql.replaceAll('{db}', database));
   return {
     service,
     config,
@@ -52,11 +60,15 @@ export async function startTestService(opts: {
     adminUrl: service.adminUrl ?? '',
     query,
     waitForCount: (sql, n, timeoutMs = 30_000) =>
-      until(`${n} rows from ${sql}`, async () => {
-        const rows = await query<{ n: number | string }>(sql);
-        const v = Number(rows[0]?.n ?? 0);
-        return v >= n ? v : undefined;
-      }, timeoutMs),
+      until(
+        `${n} rows from ${sql}`,
+        async () => {
+          const rows = await query<{ n: number | string }>(sql);
+          const v = Number(rows[0]?.n ?? 0);
+          return v >= n ? v : undefined;
+        },
+        timeoutMs,
+      ),
     stop: async () => {
       await service.stop();
       await warehouse.client.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);

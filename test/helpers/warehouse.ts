@@ -9,7 +9,9 @@ export function testDataDir(): string {
   return resolve('.vitest-tmp', `worker-${process.pid}`);
 }
 
-export async function openTestWarehouse(opts: { migrate?: boolean } = {}): Promise<Warehouse & { drop(): Promise<void> }> {
+export async function openTestWarehouse(
+  opts: { migrate?: boolean } = {},
+): Promise<Warehouse & { drop(): Promise<void> }> {
   const database = `t_${randomBytes(5).toString('hex')}`;
   const wh = await openWarehouse({
     url: process.env.CLICKHOUSE_URL,

@@ -21,7 +21,18 @@ describe('the callhouse CLI', () => {
     for (const c of ['start', 'migrate', 'backfill', 'transform', 'sql', 'dlq', 'status', 'simulate', 'demo']) {
       expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
     }
-    for (const c of [['start'], ['backfill'], ['transform'], ['sql'], ['dlq', 'list'], ['dlq', 'replay'], ['status'], ['simulate'], ['demo'], ['migrate']]) {
+    for (const c of [
+      ['start'],
+      ['backfill'],
+      ['transform'],
+      ['sql'],
+      ['dlq', 'list'],
+      ['dlq', 'replay'],
+      ['status'],
+      ['simulate'],
+      ['demo'],
+      ['migrate'],
+    ]) {
       const h = cli([...c, '--help']);
       expect(h.code, c.join(' ')).toBe(0);
       expect(h.stdout).toContain(`Usage: callhouse ${c.join(' ')}`);
@@ -31,7 +42,10 @@ describe('the callhouse CLI', () => {
   it('exits 2 on an invalid configuration, printing every bad key with its path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'callhouse-cfg-'));
     const file = join(dir, 'callhouse.yaml');
-    writeFileSync(file, 'connectors:\n  - id: a\n    type: yeastar-s\n    timezone: Europe/Londn\n  - id: b\n    type: nope\n');
+    writeFileSync(
+      file,
+      'connectors:\n  - id: a\n    type: yeastar-s\n    timezone: Europe/Londn\n  - id: b\n    type: nope\n',
+    );
     const r = cli(['migrate', '--config', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('connectors[0].timezone: unknown time zone "Europe/Londn"');
@@ -45,13 +59,28 @@ describe('the callhouse CLI', () => {
   });
 
   it('transforms a Yeastar S NewCdr from stdin into a canonical call, and a bad duration into a dead-letter reason with exit 1', () => {
-    const body = '{"action":"NewCdr","callid":"1495779454.374","timestart":"2017-05-25 22:17:34","callfrom":"1002","callto":"41004","desttrunkname":"sip-142","callduraction":"4","talkduraction":"4","status":"ANSWERED","type":"Outbound"}';
+    const body =
+      '{"action":"NewCdr","callid":"1495779454.374","timestart":"2017-05-25 22:17:34","callfrom":"1002","callto":"41004","desttrunkname":"sip-142","callduraction":"4","talkduraction":"4","status":"ANSWERED","type":"Outbound"}';
     const r = cli(['transform', 'yeastar-s', '--timezone', 'Etc/GMT+8'], body);
     expect(r.code, r.stderr).toBe(0);
-    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const call = records.find((x) => x.kind === 'call')!;
-    expect(call).toMatchObject({ call_id: '1495779454.374', started_at: '2017-05-26 06:17:34.000', started_local: '2017-05-25 22:17:34.000', direction: 'outbound', disposition: 'answered', talk_seconds: 4, trunk: 'sip-142' });
-    const bad = cli(['transform', 'yeastar-s', '--timezone', 'UTC'], body.replace('"callduraction":"4"', '"callduraction":"four"'));
+    expect(call).toMatchObject({
+      call_id: '1495779454.374',
+      started_at: '2017-05-26 06:17:34.000',
+      started_local: '2017-05-25 22:17:34.000',
+      direction: 'outbound',
+      disposition: 'answered',
+      talk_seconds: 4,
+      trunk: 'sip-142',
+    });
+    const bad = cli(
+      ['transform', 'yeastar-s', '--timezone', 'UTC'],
+      body.replace('"callduraction":"4"', '"callduraction":"four"'),
+    );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/dead letter/);
     expect(bad.stdout).toBe('');

@@ -17,17 +17,31 @@ describe('the Kafka client against the real local broker', () => {
     await bus.ensureTopics([{ name: topic, partitions: 2 }]); // idempotent
     expect(await bus.listTopics()).toContain(topic);
 
-    await bus.produce(topic, Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `first-${i}` })));
+    await bus.produce(
+      topic,
+      Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `first-${i}` })),
+    );
     const seen: string[] = [];
-    const c1 = await bus.consume({ groupId: group, topics: [topic], handle: async (b) => void seen.push(...b.messages.map((m) => m.value.toString())) });
+    const c1 = await bus.consume({
+      groupId: group,
+      topics: [topic],
+      handle: async (b) => void seen.push(...b.messages.map((m) => m.value.toString())),
+    });
     await until('first 10 messages', async () => seen.length >= 10);
     await until('lag 0 after commit', async () => (await bus.lag(group, [topic]))[topic] === 0);
     await c1.stop();
 
-    await bus.produce(topic, Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `second-${i}` })));
+    await bus.produce(
+      topic,
+      Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `second-${i}` })),
+    );
     expect((await bus.lag(group, [topic]))[topic]).toBe(5);
     const after: string[] = [];
-    const c2 = await bus.consume({ groupId: group, topics: [topic], handle: async (b) => void after.push(...b.messages.map((m) => m.value.toString())) });
+    const c2 = await bus.consume({
+      groupId: group,
+      topics: [topic],
+      handle: async (b) => void after.push(...b.messages.map((m) => m.value.toString())),
+    });
     await until('the 5 new messages', async () => after.length >= 5);
     await c2.stop();
     expect(after.sort()).toEqual(['second-0', 'second-1', 'second-2', 'second-3', 'second-4']);
@@ -59,7 +73,11 @@ describe('the Kafka client against the real local broker', () => {
     buses.push(bus);
     const topic = `${randomPrefix()}state`;
     await bus.ensureTopics([{ name: topic, partitions: 1, config: { 'cleanup.policy': 'compact' } }]);
-    await bus.produce(topic, [{ key: 'x', value: '1' }, { key: 'y', value: '2' }, { key: 'x', value: '3' }]);
+    await bus.produce(topic, [
+      { key: 'x', value: '1' },
+      { key: 'y', value: '2' },
+      { key: 'x', value: '3' },
+    ]);
     const all = await bus.readAll(topic);
     expect(all.map((m) => `${m.key}=${m.value.toString()}`)).toEqual(['x=1', 'y=2', 'x=3']);
   });

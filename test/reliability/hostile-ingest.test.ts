@@ -19,7 +19,15 @@ const TOKEN = 'fuzz-token-0123456789';
 const CONNECTORS = [
   { id: 'ys', type: 'yeastar-s', timezone: 'UTC', token: TOKEN },
   { id: 'vc', type: 'voicenter', token: TOKEN },
-  { id: 'yp', type: 'yeastar-p', timezone: 'UTC', token: TOKEN, base_url: 'http://127.0.0.1:1', client_id: 'fuzz-client', client_secret: 'fuzz-client-secret' },
+  {
+    id: 'yp',
+    type: 'yeastar-p',
+    timezone: 'UTC',
+    token: TOKEN,
+    base_url: 'http://127.0.0.1:1',
+    client_id: 'fuzz-client',
+    client_secret: 'fuzz-client-secret',
+  },
 ] as const;
 const GOOD_CDR = (id: string) =>
   `{"action":"NewCdr","callid":"${id}","timestart":"2024-05-01 10:00:00","callfrom":"1001","callto":"1002","callduraction":"30","talkduraction":"20","status":"ANSWERED","type":"Internal"}`;
@@ -61,7 +69,8 @@ describe('hostile input through the ingest server', () => {
     await r.text();
     const o = { n: tag, name: input.name, connector: connector.id, bytes: input.body.length, status: r.status };
     outcomes.push(o);
-    if (process.env.HOSTILE_PROGRESS) appendFileSync(process.env.HOSTILE_PROGRESS, `${Date.now()} ${JSON.stringify(o)}\n`);
+    if (process.env.HOSTILE_PROGRESS)
+      appendFileSync(process.env.HOSTILE_PROGRESS, `${Date.now()} ${JSON.stringify(o)}\n`);
     return o;
   };
 
@@ -76,7 +85,16 @@ describe('hostile input through the ingest server', () => {
 
   it('answers every hostile input with 200 or a 4xx, keeps serving, and keeps memory bounded', async () => {
     // Warm up (JIT, connections, warehouse tables) before the baseline.
-    for (let i = 0; i < 20; i++) expect((await post(CONNECTORS[0], { name: 'warm-up', body: Buffer.from(GOOD_CDR(`warm.${i}`)), contentType: 'application/json' })).status).toBe(200);
+    for (let i = 0; i < 20; i++)
+      expect(
+        (
+          await post(CONNECTORS[0], {
+            name: 'warm-up',
+            body: Buffer.from(GOOD_CDR(`warm.${i}`)),
+            contentType: 'application/json',
+          })
+        ).status,
+      ).toBe(200);
     const heap0 = heapAfterGc();
     const rss0 = process.memoryUsage().rss;
     let peak = rss0;
@@ -86,12 +104,20 @@ describe('hostile input through the ingest server', () => {
     for (const input of corpus) {
       // Each connector gets each input; four requests in flight.
       const results = await Promise.all(CONNECTORS.map((c) => post(c, input)));
-      for (const o of results) expect([o.name, o.connector, o.status >= 200 && o.status < 500 ? 'ok' : o.status]).toEqual([o.name, o.connector, 'ok']);
+      for (const o of results)
+        expect([o.name, o.connector, o.status >= 200 && o.status < 500 ? 'ok' : o.status]).toEqual([
+          o.name,
+          o.connector,
+          'ok',
+        ]);
     }
     // Random bytes, and random JSON values (valid JSON of the wrong shape), at each connector.
     const bytes = fc.uint8Array({ minLength: 0, maxLength: 4096 });
     const json = fc.json({ maxDepth: 6 });
-    for (const [name, arb, ct] of [['random-bytes', bytes, 'application/octet-stream'], ['random-json', json, 'application/json']] as const) {
+    for (const [name, arb, ct] of [
+      ['random-bytes', bytes, 'application/octet-stream'],
+      ['random-json', json, 'application/json'],
+    ] as const) {
       await fc.assert(
         fc.asyncProperty(arb as fc.Arbitrary<Uint8Array | string>, fc.constantFrom(...CONNECTORS), async (v, c) => {
           const o = await post(c, { name, body: Buffer.from(v), contentType: ct });
@@ -102,12 +128,16 @@ describe('hostile input through the ingest server', () => {
     }
     // Mutations of a good report: truncations and flipped bytes.
     await fc.assert(
-      fc.asyncProperty(fc.nat(400), fc.array(fc.tuple(fc.nat(400), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), async (cut, flips) => {
-        const b = Buffer.from(GOOD_CDR('mut.1')).subarray(0, Math.max(1, cut));
-        for (const [at, v] of flips) if (at < b.length) b[at] = v;
-        const o = await post(CONNECTORS[0], { name: 'mutated-cdr', body: b, contentType: 'application/json' });
-        return o.status >= 200 && o.status < 500;
-      }),
+      fc.asyncProperty(
+        fc.nat(400),
+        fc.array(fc.tuple(fc.nat(400), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        async (cut, flips) => {
+          const b = Buffer.from(GOOD_CDR('mut.1')).subarray(0, Math.max(1, cut));
+          for (const [at, v] of flips) if (at < b.length) b[at] = v;
+          const o = await post(CONNECTORS[0], { name: 'mutated-cdr', body: b, contentType: 'application/json' });
+          return o.status >= 200 && o.status < 500;
+        },
+      ),
       { numRuns: 150, seed: 13 },
     );
     clearInterval(sample);
@@ -121,13 +151,44 @@ describe('hostile input through the ingest server', () => {
 
     // Still serving: health, and a good report at each connector gets its 200 and lands.
     expect((await fetch(`${t.ingestUrl}/healthz`)).status).toBe(200);
-    expect((await post(CONNECTORS[0], { name: 'after', body: Buffer.from(GOOD_CDR('after.1')), contentType: 'application/json' })).status).toBe(200);
-    const vc = { ivruniqueid: 'after-storm-vc-1', time: 1714557600, type: 'Incoming', status: 'ANSWER', caller: '0501234567', target: '101', duration: 12 };
-    expect((await post(CONNECTORS[1], { name: 'after', body: Buffer.from(JSON.stringify(vc)), contentType: 'application/json' })).status).toBe(200);
-    const yp = '{"type":30012,"sn":"3631A2124XXX","msg":"{\\"call_id\\":\\"after-storm-yp-1\\",\\"uid\\":\\"2024111913594421D77\\"}"}';
-    expect((await post(CONNECTORS[2], { name: 'after', body: Buffer.from(yp), contentType: 'application/json' })).status).toBe(200);
+    expect(
+      (
+        await post(CONNECTORS[0], {
+          name: 'after',
+          body: Buffer.from(GOOD_CDR('after.1')),
+          contentType: 'application/json',
+        })
+      ).status,
+    ).toBe(200);
+    const vc = {
+      ivruniqueid: 'after-storm-vc-1',
+      time: 1714557600,
+      type: 'Incoming',
+      status: 'ANSWER',
+      caller: '0501234567',
+      target: '101',
+      duration: 12,
+    };
+    expect(
+      (
+        await post(CONNECTORS[1], {
+          name: 'after',
+          body: Buffer.from(JSON.stringify(vc)),
+          contentType: 'application/json',
+        })
+      ).status,
+    ).toBe(200);
+    const yp =
+      '{"type":30012,"sn":"3631A2124XXX","msg":"{\\"call_id\\":\\"after-storm-yp-1\\",\\"uid\\":\\"2024111913594421D77\\"}"}';
+    expect(
+      (await post(CONNECTORS[2], { name: 'after', body: Buffer.from(yp), contentType: 'application/json' })).status,
+    ).toBe(200);
     await t.waitForCount(`SELECT count() AS n FROM {db}.calls FINAL WHERE call_id = 'after.1'`, 1, 60_000);
-    await t.waitForCount(`SELECT count() AS n FROM {db}.raw_payloads WHERE connector_id IN ('vc', 'yp') AND body LIKE '%after-storm-%'`, 2, 60_000);
+    await t.waitForCount(
+      `SELECT count() AS n FROM {db}.raw_payloads WHERE connector_id IN ('vc', 'yp') AND body LIKE '%after-storm-%'`,
+      2,
+      60_000,
+    );
   }, 110_000);
 
   it('puts every input that was not refused outright into dead_letters (or, if valid, onward)', async () => {
@@ -136,10 +197,22 @@ describe('hostile input through the ingest server', () => {
       `SELECT extract(origin_headers, 'x-fuzz=(\\\\d+)') AS tag, any(stage) AS stage FROM {db}.dead_letter_log FINAL WHERE replayed = 0 GROUP BY tag`,
     );
     const dead = new Map(dl.map((r) => [Number(r.tag), r.stage]));
-    const raw = await t.query<{ tag: string }>(`SELECT DISTINCT extract(content_type, 'x-fuzz=(\\\\d+)') AS tag FROM {db}.raw_payloads`);
+    const raw = await t.query<{ tag: string }>(
+      `SELECT DISTINCT extract(content_type, 'x-fuzz=(\\\\d+)') AS tag FROM {db}.raw_payloads`,
+    );
     const stored = new Set(raw.map((r) => Number(r.tag)));
     const fuzz = outcomes.filter((o) => o.name !== 'warm-up' && o.name !== 'after');
-    const summary = { requests: fuzz.length, s200: 0, s400: 0, s413: 0, other4xx: 0, deadIngest: 0, deadTransform: 0, validOnward: 0, lost: [] as Outcome[] };
+    const summary = {
+      requests: fuzz.length,
+      s200: 0,
+      s400: 0,
+      s413: 0,
+      other4xx: 0,
+      deadIngest: 0,
+      deadTransform: 0,
+      validOnward: 0,
+      lost: [] as Outcome[],
+    };
     for (const o of fuzz) {
       if (o.status === 413) summary.s413 += 1;
       else if (o.status === 400) summary.s400 += 1;
@@ -161,7 +234,9 @@ describe('hostile input through the ingest server', () => {
     }
     const split = fuzz.filter((o) => o.name === 'big-event-array' && o.status === 200);
     for (const o of split) {
-      const rows = await t.query<{ n: string }>(`SELECT count() AS n FROM {db}.raw_payloads WHERE connector_id = '${o.connector}' AND body LIKE '{"type":30012,"msg":{"call_id":"c%'`);
+      const rows = await t.query<{ n: string }>(
+        `SELECT count() AS n FROM {db}.raw_payloads WHERE connector_id = '${o.connector}' AND body LIKE '{"type":30012,"msg":{"call_id":"c%'`,
+      );
       expect([o.connector, Number(rows[0]!.n)]).toEqual([o.connector, 20_000]);
     }
     console.log(`hostile outcomes: ${JSON.stringify({ ...summary, lost: summary.lost.length })}`);

@@ -12,7 +12,17 @@ import { startTestService, type TestService } from '../helpers/service.js';
 
 const TOKEN = 'outage-token-1234';
 const cdr = (i: number): string =>
-  JSON.stringify({ action: 'NewCdr', callid: `${1716000000 + i}.${i}`, timestart: '2024-05-18 02:40:00', callfrom: '1001', callto: '1002', callduraction: '30', talkduraction: String(i % 20), status: i % 20 ? 'ANSWERED' : 'NO ANSWER', type: 'Internal' });
+  JSON.stringify({
+    action: 'NewCdr',
+    callid: `${1716000000 + i}.${i}`,
+    timestart: '2024-05-18 02:40:00',
+    callfrom: '1001',
+    callto: '1002',
+    callduraction: '30',
+    talkduraction: String(i % 20),
+    status: i % 20 ? 'ANSWERED' : 'NO ANSWER',
+    type: 'Internal',
+  });
 
 describe('Kafka down at the ingest edge', () => {
   let broker: LocalKafka | undefined;
@@ -29,7 +39,8 @@ describe('Kafka down at the ingest edge', () => {
       connectors: [{ id: 'pbx', type: 'yeastar-s', timezone: 'UTC', token: TOKEN }],
       env: { KAFKA_BROKERS: broker.brokers },
     });
-    const post = (body: string) => fetch(`${t!.ingestUrl}/ingest/yeastar-s/pbx?token=${TOKEN}`, { method: 'POST', body }).then((r) => r.status);
+    const post = (body: string) =>
+      fetch(`${t!.ingestUrl}/ingest/yeastar-s/pbx?token=${TOKEN}`, { method: 'POST', body }).then((r) => r.status);
     for (let i = 0; i < 10; i++) expect(await post(cdr(i))).toBe(200);
     await t.waitForCount('SELECT count() AS n FROM {db}.calls FINAL', 10, 60_000);
 
@@ -38,12 +49,16 @@ describe('Kafka down at the ingest edge', () => {
     for (let i = 10; i < 40; i++) expect(await post(cdr(i))).toBe(200);
     // The 30 acknowledged reports wait on disk, fsynced.
     const spooled = readdirSync(join(t.config.env.dataDir, 'spool')).filter((f) => f.endsWith('.seg'));
-    expect(spooled.reduce((n, f) => n + statSync(join(t!.config.env.dataDir, 'spool', f)).size, 0)).toBeGreaterThan(30 * 200);
+    expect(spooled.reduce((n, f) => n + statSync(join(t!.config.env.dataDir, 'spool', f)).size, 0)).toBeGreaterThan(
+      30 * 200,
+    );
 
     broker = await startLocalKafka({ dataDir, heapMb: 256 });
     expect(broker.brokers).toBe(before);
     await t.waitForCount('SELECT count() AS n FROM {db}.calls FINAL', 40, 180_000);
-    const rows = await t.query<{ n: number; d: number }>('SELECT count() AS n, uniqExact(call_id) AS d FROM {db}.calls FINAL');
+    const rows = await t.query<{ n: number; d: number }>(
+      'SELECT count() AS n, uniqExact(call_id) AS d FROM {db}.calls FINAL',
+    );
     expect(Number(rows[0]!.n)).toBe(40);
     expect(Number(rows[0]!.d)).toBe(40);
   }, 400_000);

@@ -11,8 +11,12 @@ const spool = await Spool.open({ dataDir: dataDir!, maxBytes: 1024 * 1024 * 1024
 const pad = 'x'.repeat(Number(size ?? '100'));
 for (let n = 0; ; n++) {
   // Two appends in flight at once, so group commits and torn multi-frame writes both happen.
-  await Promise.all([n * 2, n * 2 + 1].map(async (i) => {
-    await spool.append([{ topic: 'raw.t', key: `k${i}`, value: Buffer.from(`${i}:${pad}`), headers: { n: String(i) } }]);
-    writeSync(1, `acked ${i}\n`);
-  }));
+  await Promise.all(
+    [n * 2, n * 2 + 1].map(async (i) => {
+      await spool.append([
+        { topic: 'raw.t', key: `k${i}`, value: Buffer.from(`${i}:${pad}`), headers: { n: String(i) } },
+      ]);
+      writeSync(1, `acked ${i}\n`);
+    }),
+  );
 }

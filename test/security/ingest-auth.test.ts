@@ -48,9 +48,20 @@ describe('ingest authentication and limits', () => {
     expect(fn).toMatch(/createHash\('sha256'\)\.update\(presented\)\.digest\(\)/);
     expect(fn).toMatch(/createHash\('sha256'\)\.update\(expected\)\.digest\(\)/);
     expect(fn).toMatch(/timingSafeEqual\(a, b\)/);
-    expect(fn).not.toMatch(/presented\s*[!=]==?\s*expected|expected\s*[!=]==?\s*presented|\.length|startsWith|localeCompare/);
+    expect(fn).not.toMatch(
+      /presented\s*[!=]==?\s*expected|expected\s*[!=]==?\s*presented|\.length|startsWith|localeCompare/,
+    );
     expect(tokenMatches(TOKEN, TOKEN)).toBe(true);
-    for (const wrong of [undefined, '', 'x', TOKEN.slice(0, -1), `${TOKEN}x`, TOKEN.replace(/.$/, 'X'), TOKEN.toUpperCase(), 'x'.repeat(10_000)]) {
+    for (const wrong of [
+      undefined,
+      '',
+      'x',
+      TOKEN.slice(0, -1),
+      `${TOKEN}x`,
+      TOKEN.replace(/.$/, 'X'),
+      TOKEN.toUpperCase(),
+      'x'.repeat(10_000),
+    ]) {
       expect(tokenMatches(wrong, TOKEN)).toBe(false);
     }
   });
@@ -61,7 +72,9 @@ describe('ingest authentication and limits', () => {
     const wrongs = [same, TOKEN.slice(0, -1), `${TOKEN}0`, '', 'a'.repeat(4096), encodeURIComponent(`${TOKEN}\u0000`)];
     for (const w of wrongs) {
       expect((await post(`/ingest/yeastar-s/open?token=${w}`, CDR('w.1'))).status).toBe(401);
-      expect((await post('/ingest/yeastar-s/open', CDR('w.1'), { authorization: `Bearer ${w || 'x'}` })).status).toBe(401);
+      expect((await post('/ingest/yeastar-s/open', CDR('w.1'), { authorization: `Bearer ${w || 'x'}` })).status).toBe(
+        401,
+      );
       expect((await post('/ingest/yeastar-s/open', CDR('w.1'), { 'x-callhouse-token': w || 'x' })).status).toBe(401);
     }
     expect((await post('/ingest/yeastar-s/open', CDR('w.1'))).status).toBe(401);
@@ -80,11 +93,22 @@ describe('ingest authentication and limits', () => {
     const ok = { 'x-callhouse-token': TOKEN };
     // The test connects from 127.0.0.1, which 'office' does not allow, whatever the header claims.
     expect((await post('/ingest/yeastar-s/office', CDR('ip.1'), ok)).status).toBe(403);
-    expect((await post('/ingest/yeastar-s/office', CDR('ip.1'), { ...ok, 'x-forwarded-for': '192.0.2.10' })).status).toBe(403);
-    expect((await post('/ingest/yeastar-s/office', CDR('ip.1'), { ...ok, 'x-forwarded-for': '192.0.2.10, 127.0.0.1' })).status).toBe(403);
+    expect(
+      (await post('/ingest/yeastar-s/office', CDR('ip.1'), { ...ok, 'x-forwarded-for': '192.0.2.10' })).status,
+    ).toBe(403);
+    expect(
+      (await post('/ingest/yeastar-s/office', CDR('ip.1'), { ...ok, 'x-forwarded-for': '192.0.2.10, 127.0.0.1' }))
+        .status,
+    ).toBe(403);
     expect((await post('/ingest/yeastar-s/local', CDR('ip.2'), ok)).status).toBe(200);
     // Behind a trusted proxy (127.0.0.1) the forwarded client address is the one checked.
-    const p = (id: string, xff?: string) => post(`/ingest/yeastar-s/${id}`, CDR('ip.3'), { ...ok, ...(xff ? { 'x-forwarded-for': xff } : {}) }, proxied.ingestUrl);
+    const p = (id: string, xff?: string) =>
+      post(
+        `/ingest/yeastar-s/${id}`,
+        CDR('ip.3'),
+        { ...ok, ...(xff ? { 'x-forwarded-for': xff } : {}) },
+        proxied.ingestUrl,
+      );
     expect((await p('office', '192.0.2.10')).status).toBe(200);
     expect((await p('office', '192.0.2.11')).status).toBe(403);
     expect((await p('office')).status).toBe(403);
@@ -96,7 +120,12 @@ describe('ingest authentication and limits', () => {
 
   it.skipIf(!external)('refuses a non-loopback peer that allow_ips does not list', async () => {
     const port = new URL(t.ingestUrl).port;
-    const r = await post('/ingest/yeastar-s/local', CDR('ip.4'), { 'x-callhouse-token': TOKEN }, `http://${external}:${port}`);
+    const r = await post(
+      '/ingest/yeastar-s/local',
+      CDR('ip.4'),
+      { 'x-callhouse-token': TOKEN },
+      `http://${external}:${port}`,
+    );
     expect(r.status).toBe(403);
   });
 
@@ -120,7 +149,9 @@ describe('ingest authentication and limits', () => {
     expect((await fetch(`${t.adminUrl}/healthz`)).status).toBe(200);
     if (external) {
       // The same port on a non-loopback address of this machine: nothing listens there.
-      await expect(fetch(`http://${external}:${admin.port}/status`, { signal: AbortSignal.timeout(3000) })).rejects.toThrow();
+      await expect(
+        fetch(`http://${external}:${admin.port}/status`, { signal: AbortSignal.timeout(3000) }),
+      ).rejects.toThrow();
       // …while the ingest listener is reachable there.
       expect((await fetch(`http://${external}:${new URL(t.ingestUrl).port}/healthz`)).status).toBe(200);
     }
@@ -150,7 +181,9 @@ describe('downloads only from the configured vendor host', () => {
     'http://169.254.169.254/latest/meta-data/',
     'http://127.0.0.1:9000/x',
   ])('refuses %s with UNTRUSTED_URL', (url) => {
-    expect(() => sameOriginUrl(base, url)).toThrow(expect.objectContaining({ code: 'UNTRUSTED_URL', retriable: false }));
+    expect(() => sameOriginUrl(base, url)).toThrow(
+      expect.objectContaining({ code: 'UNTRUSTED_URL', retriable: false }),
+    );
   });
   // The whole path (a yeastar-p poller refusing a foreign download_resource_url before fetching
   // anything, and stopping with a clear status) is proven in connectors/yeastar-p/poller-errors.test.ts

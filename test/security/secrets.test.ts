@@ -32,7 +32,11 @@ const SECRETS = {
 
 function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
-  return new Promise((res) => server.listen(0, '127.0.0.1', () => res({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+  return new Promise((res) =>
+    server.listen(0, '127.0.0.1', () =>
+      res({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
+  );
 }
 
 describe('secrets under every error path', () => {
@@ -122,17 +126,37 @@ describe('secrets under every error path', () => {
     };
     // Failing ingest requests with a secret, or a secret plus one character, in the URL.
     const body = { method: 'POST', headers: { 'content-type': 'application/json' } };
-    for (const [type, id, token] of [['yeastar-s', 'ys', SECRETS.ysToken], ['voicenter', 'vc', SECRETS.vcToken], ['yeastar-p', 'yp', SECRETS.ypToken]] as const) {
+    for (const [type, id, token] of [
+      ['yeastar-s', 'ys', SECRETS.ysToken],
+      ['voicenter', 'vc', SECRETS.vcToken],
+      ['yeastar-p', 'yp', SECRETS.ypToken],
+    ] as const) {
       expect(await get(`${ingest}/ingest/${type}/${id}?token=${token}x`, { ...body, body: '{}' })).toBe(401);
-      expect(await get(`${ingest}/ingest/${type}/${id}?token=${token.slice(0, -1)}`, { ...body, body: '{}' })).toBe(401);
-      expect(await get(`${ingest}/ingest/${type}/${id}`, { ...body, body: '{}', headers: { ...body.headers, authorization: `Bearer ${token}!` } })).toBe(401);
+      expect(await get(`${ingest}/ingest/${type}/${id}?token=${token.slice(0, -1)}`, { ...body, body: '{}' })).toBe(
+        401,
+      );
+      expect(
+        await get(`${ingest}/ingest/${type}/${id}`, {
+          ...body,
+          body: '{}',
+          headers: { ...body.headers, authorization: `Bearer ${token}!` },
+        }),
+      ).toBe(401);
       // The right token, a body that fails: the 400 path (dead letter) and its logs.
-      expect(await get(`${ingest}/ingest/${type}/${id}?token=${token}`, { ...body, body: `{"broken": "${token}` })).toBe(400);
+      expect(
+        await get(`${ingest}/ingest/${type}/${id}?token=${token}`, { ...body, body: `{"broken": "${token}` }),
+      ).toBe(400);
       expect(await get(`${ingest}/ingest/${type}/nope?token=${token}`, { ...body, body: '{}' })).toBe(404);
     }
     // The pollers have run at start and failed in their ways; give the retries time to log.
     await new Promise((r) => setTimeout(r, 12_000));
-    for (const u of [`${proc.adminUrl}/metrics`, `${ingest}/metrics`, `${proc.adminUrl}/status`, `${proc.adminUrl}/readyz`]) await get(u);
+    for (const u of [
+      `${proc.adminUrl}/metrics`,
+      `${ingest}/metrics`,
+      `${proc.adminUrl}/status`,
+      `${proc.adminUrl}/readyz`,
+    ])
+      await get(u);
     // The failures did happen (so the search below searched error paths, not silence).
     const status = seen.find((s) => s.includes('/status'))!;
     expect(status).toMatch(/vc500|ip-500/);
@@ -143,9 +167,14 @@ describe('secrets under every error path', () => {
     const everything = `${log}\n${seen.join('\n')}`;
     expect(log.split('\n').filter((l) => l.includes('"level":20')).length).toBeGreaterThan(0); // debug lines were on
     const hits = Object.entries(SECRETS).flatMap(([name, secret]) =>
-      everything.split('\n').filter((line) => line.includes(secret)).map((line) => `${name}: ${line.slice(0, 300)}`),
+      everything
+        .split('\n')
+        .filter((line) => line.includes(secret))
+        .map((line) => `${name}: ${line.slice(0, 300)}`),
     );
-    console.log(`secrets test: searched ${everything.length} bytes (${log.split('\n').length} log lines) for ${Object.keys(SECRETS).length} secrets: ${hits.length} hits`);
+    console.log(
+      `secrets test: searched ${everything.length} bytes (${log.split('\n').length} log lines) for ${Object.keys(SECRETS).length} secrets: ${hits.length} hits`,
+    );
     expect(hits).toEqual([]);
   }, 110_000);
 });

@@ -47,7 +47,7 @@ const FILES_AND_URLS = [
   "SELECT * FROM file('/etc/hostname', 'LineAsString')",
   "SELECT * FROM FILE('/etc/hostname', 'LineAsString')",
   "SELECT * FROM `file`('/etc/hostname', 'LineAsString')", // found
-  'SELECT * FROM "file"(\'/etc/hostname\', \'LineAsString\')', // found
+  "SELECT * FROM \"file\"('/etc/hostname', 'LineAsString')", // found
   "SELECT * FROM file/**/('/etc/hostname', 'LineAsString')", // found
   "SELECT * FROM file -- x\n('/etc/hostname', 'LineAsString')", // found
   "SELECT * FROM fileCluster('default', '/etc/hostname', 'LineAsString')",
@@ -84,12 +84,18 @@ const ALLOWED = [
 describe('read-only SQL', () => {
   let t: TestService;
   const sql = async (query: string): Promise<{ status: number; body: { rows?: unknown[]; error?: string } }> => {
-    const r = await fetch(`${t.adminUrl}/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: query.replaceAll('{db}', t.warehouse.database) }) });
+    const r = await fetch(`${t.adminUrl}/sql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: query.replaceAll('{db}', t.warehouse.database) }),
+    });
     return { status: r.status, body: (await r.json()) as { rows?: unknown[]; error?: string } };
   };
 
   beforeAll(async () => {
-    t = await startTestService({ connectors: [{ id: 'pbx', type: 'yeastar-s', timezone: 'UTC', token: 'sql-test-token-1' }] });
+    t = await startTestService({
+      connectors: [{ id: 'pbx', type: 'yeastar-s', timezone: 'UTC', token: 'sql-test-token-1' }],
+    });
   });
   afterAll(async () => t?.stop());
 
@@ -122,15 +128,28 @@ describe('read-only SQL', () => {
   it('`callhouse sql` refuses the same, going through the process that holds the warehouse', async () => {
     const cfg = join(dir, 'callhouse.yaml');
     writeFileSync(cfg, 'connectors:\n  - id: pbx\n    type: yeastar-s\n    timezone: UTC\n');
-    const env = { ...process.env, CALLHOUSE_CONFIG: cfg, CALLHOUSE_DATA_DIR: t.config.env.dataDir, CLICKHOUSE_DATABASE: t.warehouse.database, KAFKA_BROKERS: testBrokers().join(','), LOG_LEVEL: 'silent' };
-    const cli = (q: string) => run(process.execPath, ['bin/callhouse.js', 'sql', '--format', 'json', q], { env }).then(
-      (r) => ({ code: 0, out: r.stdout + r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
-    );
+    const env = {
+      ...process.env,
+      CALLHOUSE_CONFIG: cfg,
+      CALLHOUSE_DATA_DIR: t.config.env.dataDir,
+      CLICKHOUSE_DATABASE: t.warehouse.database,
+      KAFKA_BROKERS: testBrokers().join(','),
+      LOG_LEVEL: 'silent',
+    };
+    const cli = (q: string) =>
+      run(process.execPath, ['bin/callhouse.js', 'sql', '--format', 'json', q], { env }).then(
+        (r) => ({ code: 0, out: r.stdout + r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+      );
     const ok = await cli('SELECT 41 + 1 AS answer');
     expect(ok).toMatchObject({ code: 0 });
     expect(ok.out).toContain('42');
-    for (const q of ['DROP TABLE calls', "SELECT * FROM `file`('/etc/hostname', 'LineAsString')", `SELECT 1 INTO/**/OUTFILE '${OUT}'`, 'SELECT 1; DROP TABLE calls']) {
+    for (const q of [
+      'DROP TABLE calls',
+      "SELECT * FROM `file`('/etc/hostname', 'LineAsString')",
+      `SELECT 1 INTO/**/OUTFILE '${OUT}'`,
+      'SELECT 1; DROP TABLE calls',
+    ]) {
       const r = await cli(q);
       expect(r.code, q).not.toBe(0);
       expect(r.out).toMatch(/read-only|may not read files|one statement/);

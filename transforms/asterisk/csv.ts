@@ -35,9 +35,16 @@ export function parseLine(line: string): string[] {
   try {
     records = parse(line, { relax_column_count: true, skip_empty_lines: true }) as string[][];
   } catch (e) {
-    throw new CallhouseError('PARSE_ERROR', `not a CSV line: ${(e as Error).message.split('\n')[0]}: ${JSON.stringify(line.slice(0, 80))}`);
+    throw new CallhouseError(
+      'PARSE_ERROR',
+      `not a CSV line: ${(e as Error).message.split('\n')[0]}: ${JSON.stringify(line.slice(0, 80))}`,
+    );
   }
-  if (records.length !== 1) throw new CallhouseError('PARSE_ERROR', `expected one CSV record in a line, got ${records.length}: ${JSON.stringify(line.slice(0, 80))}`);
+  if (records.length !== 1)
+    throw new CallhouseError(
+      'PARSE_ERROR',
+      `expected one CSV record in a line, got ${records.length}: ${JSON.stringify(line.slice(0, 80))}`,
+    );
   return records[0]!;
 }
 
@@ -90,5 +97,10 @@ export function payloadsOf(lines: readonly string[], columns: readonly string[])
     }
   }
   const meta = { columns: columns.join(',') };
-  return out.map((g) => ({ key: g.key, body: Buffer.from(`${g.lines.join('\n')}\n`, 'utf8'), content_type: CONTENT_TYPE, meta }));
+  return out.map((g) => ({
+    key: g.key,
+    body: Buffer.from(`${g.lines.join('\n')}\n`, 'utf8'),
+    content_type: CONTENT_TYPE,
+    meta,
+  }));
 }

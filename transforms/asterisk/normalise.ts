@@ -27,7 +27,11 @@ interface Line {
   row: CdrRow;
 }
 
-export function normaliseAsterisk(body: Buffer, _contentType: string, ctx: NormaliseContext<AsteriskConfig>): Normalised {
+export function normaliseAsterisk(
+  body: Buffer,
+  _contentType: string,
+  ctx: NormaliseContext<AsteriskConfig>,
+): Normalised {
   const text = decodeCsv(body);
   const { lines, rest } = splitLines(text);
   if (rest.trim() !== '') lines.push(rest.replace(/\r$/, ''));
@@ -51,7 +55,8 @@ export function normaliseAsterisk(body: Buffer, _contentType: string, ctx: Norma
     const main = callRow(group, members);
     for (const m of members) {
       const leg = m === main ? 0 : 1;
-      const callId = leg === 0 ? group : `${m.row.uniqueid}#${(m.row.sequence ?? '').trim() || digest(m.text).slice(0, 12)}`;
+      const callId =
+        leg === 0 ? group : `${m.row.uniqueid}#${(m.row.sequence ?? '').trim() || digest(m.text).slice(0, 12)}`;
       out.calls.push(callOf(m.row, callId, leg, leg === 0 ? '' : group, ctx));
     }
   }
@@ -71,7 +76,13 @@ export function parseClid(clid: string): { name: string; number: string } {
   return { name: '', number: clid.trim() };
 }
 
-function callOf(row: CdrRow, callId: string, leg: number, parent: string, ctx: NormaliseContext<AsteriskConfig>): CallRecord {
+function callOf(
+  row: CdrRow,
+  callId: string,
+  leg: number,
+  parent: string,
+  ctx: NormaliseContext<AsteriskConfig>,
+): CallRecord {
   const c = ctx.config;
   const zone = c.usegmtime ? 'UTC' : (c.timezone ?? 'UTC');
   const time = (field: string) => parseTime(row[field], { zone, field });

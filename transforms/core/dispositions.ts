@@ -10,7 +10,17 @@ const DISPOSITION_TABLE: Record<Disposition, readonly string[]> = {
   no_answer: ['NO ANSWER', 'NO ANSWERED', 'NOANSWER', 'NOT ANSWERED', 'NO_ANSWER'],
   busy: ['BUSY', 'USER BUSY', 'DND', '486 BUSY HERE', '486', '603 DECLINED', '603'],
   cancelled: ['CANCEL', 'CANCELLED', 'CANCELED', 'NOTCALLED', '487 REQUEST TERMINATED', '487'],
-  abandoned: ['ABANDONE', 'ABANDONED', 'ABANDON', 'VOEND', 'EXIT', 'TIMEOUT', 'EXITWITHTIMEOUT', 'EXITEMPTY', 'EXITWITHKEY'],
+  abandoned: [
+    'ABANDONE',
+    'ABANDONED',
+    'ABANDON',
+    'VOEND',
+    'EXIT',
+    'TIMEOUT',
+    'EXITWITHTIMEOUT',
+    'EXITEMPTY',
+    'EXITWITHKEY',
+  ],
   voicemail: ['VOICEMAIL'],
   system: ['TE'],
   failed: [

@@ -32,11 +32,7 @@ export function parseDuration(value: unknown, field = 'duration'): number {
 /** Like parseDuration, but an absent value (undefined, null, '' or ' ') is `fallback`. */
 export function parseOptionalDuration(value: unknown, field: string, fallback: number): number;
 export function parseOptionalDuration(value: unknown, field: string, fallback: null): number | null;
-export function parseOptionalDuration(
-  value: unknown,
-  field: string,
-  fallback: number | null,
-): number | null {
+export function parseOptionalDuration(value: unknown, field: string, fallback: number | null): number | null {
   if (value === undefined || value === null) return fallback;
   if (typeof value === 'string' && value.trim() === '') return fallback;
   return parseDuration(value, field);

@@ -39,9 +39,7 @@ export type Direction = (typeof DIRECTIONS)[number];
 export type Disposition = (typeof DISPOSITIONS)[number];
 export type EventType = (typeof EVENT_TYPES)[number];
 
-const chTime = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/, 'expected YYYY-MM-DD HH:MM:SS.mmm');
+const chTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/, 'expected YYYY-MM-DD HH:MM:SS.mmm');
 const seconds = z.number().int().nonnegative();
 
 export const CallRecordSchema = z.object({

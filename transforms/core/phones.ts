@@ -41,9 +41,7 @@ export function toE164(digits: string, country: string | undefined): string {
   if (candidate.startsWith('00')) candidate = `+${candidate.slice(2)}`;
   const tries = candidate.startsWith('+') ? [candidate] : [candidate, `+${candidate}`];
   for (const t of tries) {
-    const parsed = t.startsWith('+')
-      ? parsePhoneNumberFromString(t)
-      : parsePhoneNumberFromString(t, cc);
+    const parsed = t.startsWith('+') ? parsePhoneNumberFromString(t) : parsePhoneNumberFromString(t, cc);
     if (parsed && parsed.isValid()) return parsed.number;
   }
   // Not valid by the numbering plan, but a plausible international number: keep its digits.

@@ -123,12 +123,7 @@ function fromEpoch(n: number, field: string): DateTime {
 }
 
 /** Formats an instant for a vendor request in a P-Series display format, 12- or 24-hour. */
-export function formatDisplay(
-  dt: DateTime,
-  zone: string,
-  display: DisplayFormat,
-  clock: '12' | '24',
-): string {
+export function formatDisplay(dt: DateTime, zone: string, display: DisplayFormat, clock: '12' | '24'): string {
   const time = clock === '12' ? 'hh:mm:ss a' : 'HH:mm:ss';
   return dt.setZone(zone).toFormat(`${DISPLAY_FORMATS[display]} ${time}`, { locale: 'en-US' });
 }

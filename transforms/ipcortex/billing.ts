@@ -81,7 +81,10 @@ function count(v: unknown, field: string): number {
 function row(
   ctx: NormaliseContext,
   opts: SummaryOptions,
-  f: Pick<BillingRow, 'company_name' | 'device_id' | 'device_name' | 'device' | 'cost' | 'billable_seconds' | 'unknown_cost_calls'>,
+  f: Pick<
+    BillingRow,
+    'company_name' | 'device_id' | 'device_name' | 'device' | 'cost' | 'billable_seconds' | 'unknown_cost_calls'
+  >,
 ): BillingRow {
   const r = BillingRowSchema.safeParse({
     tenant: ctx.config.tenant,

@@ -107,7 +107,8 @@ function costOf(call: VendorItem | undefined, places: number): string | null {
 }
 
 function checkedIn(h: InHalf): InHalf {
-  if (!isObject(h) || !isObject(h.call)) throw new CallhouseError('INVALID_VALUE', 'in: expected {extension, name, call}');
+  if (!isObject(h) || !isObject(h.call))
+    throw new CallhouseError('INVALID_VALUE', 'in: expected {extension, name, call}');
   if (typeof h.extension !== 'string' || h.extension.trim() === '') {
     throw new CallhouseError('INVALID_VALUE', 'in.extension: missing');
   }
@@ -115,7 +116,8 @@ function checkedIn(h: InHalf): InHalf {
 }
 
 function checkedOut(h: OutHalf): OutHalf {
-  if (!isObject(h) || !isObject(h.call)) throw new CallhouseError('INVALID_VALUE', 'out: expected {device_id, name, device, call}');
+  if (!isObject(h) || !isObject(h.call))
+    throw new CallhouseError('INVALID_VALUE', 'out: expected {device_id, name, device, call}');
   return h;
 }
 

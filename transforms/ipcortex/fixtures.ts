@@ -8,7 +8,17 @@ export const INCALLS_EXAMPLE = {
     '200': {
       name: '200snom320',
       calls: [
-        { acctid: 27739, calldate: 1487850941, caller: '203', type: 'Internal', ringtime: 14, billsecs: 0, detail: 'Not answered', qtime: '', qstatus: '' },
+        {
+          acctid: 27739,
+          calldate: 1487850941,
+          caller: '203',
+          type: 'Internal',
+          ringtime: 14,
+          billsecs: 0,
+          detail: 'Not answered',
+          qtime: '',
+          qstatus: '',
+        },
       ],
     },
   },
@@ -21,7 +31,19 @@ export const OUTCALLS_EXAMPLE = {
       name: 'YealinkRnD T46',
       device: 'rndT46',
       calls: [
-        { acctid: 26123, calldate: 1487847464, type: 'Test Number', called_info: '', called: '*600', dialled: '*600', billsecs: 61, ringtime: 0, cost: 0, trunk: '', cid: '301' },
+        {
+          acctid: 26123,
+          calldate: 1487847464,
+          type: 'Test Number',
+          called_info: '',
+          called: '*600',
+          dialled: '*600',
+          billsecs: 61,
+          ringtime: 0,
+          cost: 0,
+          trunk: '',
+          cid: '301',
+        },
       ],
     },
   },
@@ -36,7 +58,18 @@ export const ALLCALLS_EXAMPLE = {
         '446': {
           name: 'Meeting Room',
           calls: [
-            { acctid: 2012560, calldate: 1493899151, caller: '203', type: 'Internal', ringtime: 2, billsecs: 0, detail: 'Not answered', qtime: '', qstatus: '', ddi: '' },
+            {
+              acctid: 2012560,
+              calldate: 1493899151,
+              caller: '203',
+              type: 'Internal',
+              ringtime: 2,
+              billsecs: 0,
+              detail: 'Not answered',
+              qtime: '',
+              qstatus: '',
+              ddi: '',
+            },
           ],
         },
       },
@@ -45,7 +78,19 @@ export const ALLCALLS_EXAMPLE = {
           name: 'YealinkRnD T46',
           device: 'rndT46',
           calls: [
-            { acctid: 26123, calldate: 1493895749, type: 'Test Number', called_info: '', called: '*600', dialled: '*600', billsecs: 61, ringtime: 0, cost: 0, trunk: '', cid: '301' },
+            {
+              acctid: 26123,
+              calldate: 1493895749,
+              type: 'Test Number',
+              called_info: '',
+              called: '*600',
+              dialled: '*600',
+              billsecs: 61,
+              ringtime: 0,
+              cost: 0,
+              trunk: '',
+              cid: '301',
+            },
           ],
         },
       },
@@ -87,7 +132,10 @@ export function testConfig(extra: Record<string, unknown> = {}): IpcortexConfig 
 
 export const INGESTED_AT = '2026-11-23 06:00:00.000';
 
-export function testContext(meta: Record<string, string> = {}, extra: Record<string, unknown> = {}): NormaliseContext<IpcortexConfig> {
+export function testContext(
+  meta: Record<string, string> = {},
+  extra: Record<string, unknown> = {},
+): NormaliseContext<IpcortexConfig> {
   return {
     config: testConfig(extra),
     received_at: INGESTED_AT,

@@ -24,7 +24,11 @@ export function normaliseIpcortex(body: Buffer, _contentType: string, ctx: Norma
   const out = emptyNormalised();
 
   if (ctx.meta.endpoint === 'outsummary') {
-    out.billing = billingFromSummary(ctx, data, { ...opts, company: ctx.meta.company ?? '', month: ctx.meta.month ?? '' });
+    out.billing = billingFromSummary(ctx, data, {
+      ...opts,
+      company: ctx.meta.company ?? '',
+      month: ctx.meta.month ?? '',
+    });
     return out;
   }
   if ('in' in data || 'out' in data) {
@@ -47,7 +51,11 @@ function fromResponse(ctx: NormaliseContext, data: Record<string, unknown>, opts
 
   if (endpoint === 'outsummary') {
     const month = ctx.meta.month;
-    if (!month) throw new CallhouseError('UNSUPPORTED_PAYLOAD', 'outsummary response: the month is not in the payload (meta.month)');
+    if (!month)
+      throw new CallhouseError(
+        'UNSUPPORTED_PAYLOAD',
+        'outsummary response: the month is not in the payload (meta.month)',
+      );
     for (const [company, entry] of Object.entries(values)) {
       out.billing.push(...billingFromSummary(ctx, entry, { ...opts, company, month }));
     }
@@ -80,6 +88,7 @@ function optionsOf(ctx: NormaliseContext): CallOptions {
   const c = ctx.config as NormaliseContext['config'] & IpcortexFields;
   const divisor = c.cost_divisor ?? 1;
   const places = Math.round(Math.log10(divisor));
-  if (10 ** places !== divisor) throw new CallhouseError('CONFIG_INVALID', `cost_divisor must be a power of 10, got ${divisor}`);
+  if (10 ** places !== divisor)
+    throw new CallhouseError('CONFIG_INVALID', `cost_divisor must be a power of 10, got ${divisor}`);
   return { costPlaces: places, currency: c.currency ?? 'GBP' };
 }

@@ -18,7 +18,12 @@ const run = (body: unknown, meta: Record<string, string> = {}, extra: Record<str
 const inExample = INCALLS_EXAMPLE.values['200'];
 const outExample = OUTCALLS_EXAMPLE.values['0500000004000'];
 const inHalf = { extension: '200', name: inExample.name, call: inExample.calls[0]! };
-const outHalf = { device_id: '0500000004000', name: outExample.name, device: outExample.device, call: outExample.calls[0]! };
+const outHalf = {
+  device_id: '0500000004000',
+  name: outExample.name,
+  device: outExample.device,
+  call: outExample.calls[0]!,
+};
 
 const shared = {
   tenant: 'acme',
@@ -113,7 +118,11 @@ describe('ipcortex normaliser: the seed examples', () => {
   });
 
   it('outsummary without detail → the company total row', () => {
-    const out = run(OUTSUMMARY_EXAMPLE.values.default, { endpoint: 'outsummary', company: 'default', month: '2017-02' });
+    const out = run(OUTSUMMARY_EXAMPLE.values.default, {
+      endpoint: 'outsummary',
+      company: 'default',
+      month: '2017-02',
+    });
     expect(out.calls).toEqual([]);
     expect(out.billing).toEqual([
       {
@@ -140,7 +149,17 @@ describe('ipcortex normaliser: the seed examples', () => {
       { endpoint: 'outsummary', company: 'default', month: '2017-02' },
       { cost_divisor: 100, currency: 'EUR' },
     ).billing;
-    expect(billing.map((b) => [b.device_id, b.device_name, b.device, b.cost, b.currency, b.billable_seconds, b.unknown_cost_calls])).toEqual([
+    expect(
+      billing.map((b) => [
+        b.device_id,
+        b.device_name,
+        b.device,
+        b.cost,
+        b.currency,
+        b.billable_seconds,
+        b.unknown_cost_calls,
+      ]),
+    ).toEqual([
       ['', '', '', '0.0123', 'EUR', 217, 1],
       ['0200000000001', 'A User', 'softphone', '0.0123', 'EUR', 217, 1],
     ]);
@@ -172,14 +191,36 @@ describe('ipcortex normaliser: merged and constructed calls', () => {
         device_id: '0004f2aabbcc0',
         name: 'Desk 203',
         device: 'snom320-203',
-        call: { acctid: 40001, calldate: call.calldate, type: 'Internal', called_info: '', called: '200', dialled: '200', billsecs: 30, ringtime: 14, cost: 0, trunk: '', cid: '203' },
+        call: {
+          acctid: 40001,
+          calldate: call.calldate,
+          type: 'Internal',
+          called_info: '',
+          called: '200',
+          dialled: '200',
+          billsecs: 30,
+          ringtime: 14,
+          cost: 0,
+          trunk: '',
+          cid: '203',
+        },
       },
     });
     expect(out.calls).toHaveLength(1);
     const c = out.calls[0]!;
-    expect([c.call_id, c.direction, c.caller_ext, c.callee_ext, c.disposition, c.ring_seconds, c.talk_seconds, c.total_seconds, c.cost, c.vendor_type, c.answered_at]).toEqual([
-      '40001', 'internal', '203', '200', 'answered', 14, 30, 44, '0', 'Internal', '2017-02-23 11:55:55.000',
-    ]);
+    expect([
+      c.call_id,
+      c.direction,
+      c.caller_ext,
+      c.callee_ext,
+      c.disposition,
+      c.ring_seconds,
+      c.talk_seconds,
+      c.total_seconds,
+      c.cost,
+      c.vendor_type,
+      c.answered_at,
+    ]).toEqual(['40001', 'internal', '203', '200', 'answered', 14, 30, 44, '0', 'Internal', '2017-02-23 11:55:55.000']);
   });
 
   it('inbound external queued call: caller E.164, DDI, queue, wait, queue status', () => {
@@ -189,11 +230,42 @@ describe('ipcortex normaliser: merged and constructed calls', () => {
       in: {
         extension: '500',
         name: 'Sales Queue',
-        call: { acctid: '31000', calldate: '1493899151', caller: '01632960123', type: 'External', ringtime: 5, billsecs: '120', detail: 'Answered', qtime: '12', qstatus: 'ANSWERED', ddi: '02079460123' },
+        call: {
+          acctid: '31000',
+          calldate: '1493899151',
+          caller: '01632960123',
+          type: 'External',
+          ringtime: 5,
+          billsecs: '120',
+          detail: 'Answered',
+          qtime: '12',
+          qstatus: 'ANSWERED',
+          ddi: '02079460123',
+        },
       },
     }).calls[0]!;
-    expect([c.call_id, c.direction, c.caller_e164, c.callee_ext, c.did, c.queue, c.queue_wait_seconds, c.disposition, c.vendor_status, c.talk_seconds]).toEqual([
-      '31000', 'inbound', '+441632960123', '500', '02079460123', '500', 12, 'answered', 'Answered/ANSWERED', 120,
+    expect([
+      c.call_id,
+      c.direction,
+      c.caller_e164,
+      c.callee_ext,
+      c.did,
+      c.queue,
+      c.queue_wait_seconds,
+      c.disposition,
+      c.vendor_status,
+      c.talk_seconds,
+    ]).toEqual([
+      '31000',
+      'inbound',
+      '+441632960123',
+      '500',
+      '02079460123',
+      '500',
+      12,
+      'answered',
+      'Answered/ANSWERED',
+      120,
     ]);
   });
 
@@ -206,19 +278,44 @@ describe('ipcortex normaliser: merged and constructed calls', () => {
           device_id: '0004f2aabbcc0',
           name: 'Alice Archer',
           device: 'snom320-200',
-          call: { acctid: 31001, calldate: 1493899151, type: 'Mobile', called_info: 'UK Mobile', called: '07700900123', dialled: '07700900123', billsecs: 75, ringtime: 9, cost: 17, trunk: 'SIPTRUNK1', cid: '02079460000' },
+          call: {
+            acctid: 31001,
+            calldate: 1493899151,
+            type: 'Mobile',
+            called_info: 'UK Mobile',
+            called: '07700900123',
+            dialled: '07700900123',
+            billsecs: 75,
+            ringtime: 9,
+            cost: 17,
+            trunk: 'SIPTRUNK1',
+            cid: '02079460000',
+          },
         },
       },
       {},
       { cost_divisor: 100 },
     ).calls[0]!;
-    expect([c.direction, c.caller_e164, c.callee_e164, c.trunk, c.cost, c.currency, c.disposition, c.total_seconds]).toEqual([
-      'outbound', '+442079460000', '+447700900123', 'SIPTRUNK1', '0.17', 'GBP', 'answered', 84,
-    ]);
+    expect([
+      c.direction,
+      c.caller_e164,
+      c.callee_e164,
+      c.trunk,
+      c.cost,
+      c.currency,
+      c.disposition,
+      c.total_seconds,
+    ]).toEqual(['outbound', '+442079460000', '+447700900123', 'SIPTRUNK1', '0.17', 'GBP', 'answered', 84]);
   });
 
   it('out-only with no talk time is no_answer; a missing cost (allcalls) is null', () => {
-    const { cost: _c, ...call } = { ...outHalf.call, billsecs: 0, type: 'National', called: '01632960555', dialled: '01632960555' };
+    const { cost: _c, ...call } = {
+      ...outHalf.call,
+      billsecs: 0,
+      type: 'National',
+      called: '01632960555',
+      dialled: '01632960555',
+    };
     const c = run({ company: 'd', company_name: '', out: { ...outHalf, call } }).calls[0]!;
     expect([c.direction, c.disposition, c.cost]).toEqual(['outbound', 'no_answer', null]);
   });
@@ -235,31 +332,100 @@ describe('ipcortex normaliser: merged and constructed calls', () => {
     ['Something new', '', 'External', 0, 'unknown'],
     ['  not ANSWERED ', '', 'External', 0, 'no_answer'],
   ];
-  it.each(statusTable)('detail %j, qstatus %j, type %s, billsecs %d → %s', (detail, qstatus, type, billsecs, expected) => {
-    const call = { ...inHalf.call, detail, qstatus, type, billsecs };
-    const c = run({ company: 'd', company_name: '', in: { ...inHalf, call } }).calls[0]!;
-    expect(c.disposition).toBe(expected);
-    expect(c.direction).toBe(type === 'Internal' ? 'internal' : 'inbound');
-    expect(c.vendor_status).toBe([detail.trim(), qstatus].filter((s) => s !== '').join('/'));
-  });
+  it.each(statusTable)(
+    'detail %j, qstatus %j, type %s, billsecs %d → %s',
+    (detail, qstatus, type, billsecs, expected) => {
+      const call = { ...inHalf.call, detail, qstatus, type, billsecs };
+      const c = run({ company: 'd', company_name: '', in: { ...inHalf, call } }).calls[0]!;
+      expect(c.disposition).toBe(expected);
+      expect(c.direction).toBe(type === 'Internal' ? 'internal' : 'inbound');
+      expect(c.vendor_status).toBe([detail.trim(), qstatus].filter((s) => s !== '').join('/'));
+    },
+  );
 });
 
 describe('ipcortex normaliser: bad input becomes a dead letter with a reason', () => {
   const cases: [string, Buffer, Record<string, string>, string, RegExp][] = [
     ['not JSON', Buffer.from('{"acctid": '), {}, 'PARSE_ERROR', /not JSON/],
     ['a JSON array', json([1]), {}, 'UNSUPPORTED_PAYLOAD', /JSON object/],
-    ['a lock answer', json({ result: 'retry', message: 'Another user has billing locked.' }), {}, 'UNSUPPORTED_PAYLOAD', /billing locked/],
-    ['qtime not a number', json({ company: 'd', in: { ...inHalf, call: { ...inHalf.call, qtime: 'soon' } } }), {}, 'INVALID_VALUE', /qtime/],
-    ['calldate missing', json({ company: 'd', in: { ...inHalf, call: { ...inHalf.call, calldate: undefined } } }), {}, 'INVALID_VALUE', /calldate/],
-    ['calldate garbage', json({ company: 'd', in: { ...inHalf, call: { ...inHalf.call, calldate: 'yesterday' } } }), {}, 'INVALID_VALUE', /calldate/],
-    ['billsecs empty', json({ company: 'd', in: { ...inHalf, call: { ...inHalf.call, billsecs: '' } } }), {}, 'INVALID_VALUE', /billsecs/],
-    ['acctid missing', json({ company: 'd', out: { ...outHalf, call: { ...outHalf.call, acctid: null } } }), {}, 'INVALID_VALUE', /acctid/],
+    [
+      'a lock answer',
+      json({ result: 'retry', message: 'Another user has billing locked.' }),
+      {},
+      'UNSUPPORTED_PAYLOAD',
+      /billing locked/,
+    ],
+    [
+      'qtime not a number',
+      json({ company: 'd', in: { ...inHalf, call: { ...inHalf.call, qtime: 'soon' } } }),
+      {},
+      'INVALID_VALUE',
+      /qtime/,
+    ],
+    [
+      'calldate missing',
+      json({ company: 'd', in: { ...inHalf, call: { ...inHalf.call, calldate: undefined } } }),
+      {},
+      'INVALID_VALUE',
+      /calldate/,
+    ],
+    [
+      'calldate garbage',
+      json({ company: 'd', in: { ...inHalf, call: { ...inHalf.call, calldate: 'yesterday' } } }),
+      {},
+      'INVALID_VALUE',
+      /calldate/,
+    ],
+    [
+      'billsecs empty',
+      json({ company: 'd', in: { ...inHalf, call: { ...inHalf.call, billsecs: '' } } }),
+      {},
+      'INVALID_VALUE',
+      /billsecs/,
+    ],
+    [
+      'acctid missing',
+      json({ company: 'd', out: { ...outHalf, call: { ...outHalf.call, acctid: null } } }),
+      {},
+      'INVALID_VALUE',
+      /acctid/,
+    ],
     ['halves disagree', json({ company: 'd', in: inHalf, out: outHalf }), {}, 'INVALID_VALUE', /27739.*26123/],
-    ['cost not an amount', json({ company: 'd', out: { ...outHalf, call: { ...outHalf.call, cost: 'n/a' } } }), {}, 'INVALID_VALUE', /cost/],
-    ['in without extension', json({ company: 'd', in: { name: 'x', call: inHalf.call } }), {}, 'INVALID_VALUE', /extension/],
-    ['summary without month', json(OUTSUMMARY_EXAMPLE.values.default), { endpoint: 'outsummary', company: 'default' }, 'INVALID_VALUE', /month/],
-    ['summary without cost', json({ name: 'X', seconds: 3, unknown: 0 }), { endpoint: 'outsummary', company: 'x', month: '2017-02' }, 'INVALID_VALUE', /cost: missing/],
-    ['summary bad unknown', json({ name: 'X', cost: 1, seconds: 3, unknown: -1 }), { endpoint: 'outsummary', company: 'x', month: '2017-02' }, 'INVALID_VALUE', /unknown/],
+    [
+      'cost not an amount',
+      json({ company: 'd', out: { ...outHalf, call: { ...outHalf.call, cost: 'n/a' } } }),
+      {},
+      'INVALID_VALUE',
+      /cost/,
+    ],
+    [
+      'in without extension',
+      json({ company: 'd', in: { name: 'x', call: inHalf.call } }),
+      {},
+      'INVALID_VALUE',
+      /extension/,
+    ],
+    [
+      'summary without month',
+      json(OUTSUMMARY_EXAMPLE.values.default),
+      { endpoint: 'outsummary', company: 'default' },
+      'INVALID_VALUE',
+      /month/,
+    ],
+    [
+      'summary without cost',
+      json({ name: 'X', seconds: 3, unknown: 0 }),
+      { endpoint: 'outsummary', company: 'x', month: '2017-02' },
+      'INVALID_VALUE',
+      /cost: missing/,
+    ],
+    [
+      'summary bad unknown',
+      json({ name: 'X', cost: 1, seconds: 3, unknown: -1 }),
+      { endpoint: 'outsummary', company: 'x', month: '2017-02' },
+      'INVALID_VALUE',
+      /unknown/,
+    ],
     ['anything else', json({ hello: 'world' }), {}, 'UNSUPPORTED_PAYLOAD', /not an IPCortex/],
   ];
   it.each(cases)('%s', (_name, body, meta, code, message) => {

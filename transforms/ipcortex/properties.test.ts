@@ -62,7 +62,14 @@ describe('ipcortex normaliser properties', () => {
   it('cost in pence with cost_divisor 100 is the exact decimal', () => {
     fc.assert(
       fc.property(outCall, fc.integer({ min: 0, max: 1_000_000_000 }), (out, pence) => {
-        const c = normalise({ company: 'c', company_name: '', out: { device_id: 'd', name: '', device: '', call: { ...out, cost: pence } } }, { cost_divisor: 100 }).calls[0]!;
+        const c = normalise(
+          {
+            company: 'c',
+            company_name: '',
+            out: { device_id: 'd', name: '', device: '', call: { ...out, cost: pence } },
+          },
+          { cost_divisor: 100 },
+        ).calls[0]!;
         const [whole, frac = ''] = c.cost!.split('.');
         expect(BigInt(whole!) * 100n + BigInt(frac.padEnd(2, '0'))).toBe(BigInt(pence));
       }),
@@ -73,16 +80,22 @@ describe('ipcortex normaliser properties', () => {
     const anyBody = fc.oneof(
       fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
       fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v))),
-      fc.record({ company: fc.string(), in: fc.jsonValue(), out: fc.jsonValue() }).map((v) => Buffer.from(JSON.stringify(v))),
+      fc
+        .record({ company: fc.string(), in: fc.jsonValue(), out: fc.jsonValue() })
+        .map((v) => Buffer.from(JSON.stringify(v))),
     );
     fc.assert(
-      fc.property(anyBody, fc.constantFrom<Record<string, string>>({}, { endpoint: 'outsummary', company: 'x', month: '2020-01' }), (body, meta) => {
-        try {
-          normaliseIpcortex(body, 'application/json', testContext(meta));
-        } catch (e) {
-          expect(e).toBeInstanceOf(CallhouseError);
-        }
-      }),
+      fc.property(
+        anyBody,
+        fc.constantFrom<Record<string, string>>({}, { endpoint: 'outsummary', company: 'x', month: '2020-01' }),
+        (body, meta) => {
+          try {
+            normaliseIpcortex(body, 'application/json', testContext(meta));
+          } catch (e) {
+            expect(e).toBeInstanceOf(CallhouseError);
+          }
+        },
+      ),
     );
   });
 
@@ -100,7 +113,9 @@ describe('ipcortex normaliser properties', () => {
         };
         const a = build(items);
         expect(build([...items].reverse())).toEqual(a);
-        expect(a.calls.map((c) => c.key)).toEqual([...new Set(items.map(([id]) => String(id)))].sort((x, y) => Number(x) - Number(y)));
+        expect(a.calls.map((c) => c.key)).toEqual(
+          [...new Set(items.map(([id]) => String(id)))].sort((x, y) => Number(x) - Number(y)),
+        );
       }),
     );
   });

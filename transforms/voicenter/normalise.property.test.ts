@@ -168,9 +168,7 @@ describe('voicenter normaliser: properties', () => {
         const frac = String(v.price % 100)
           .padStart(2, '0')
           .replace(/0+$/, '');
-        expect(a!.cost).toBe(
-          frac === '' ? String(Math.floor(v.price / 100)) : `${Math.floor(v.price / 100)}.${frac}`,
-        );
+        expect(a!.cost).toBe(frac === '' ? String(Math.floor(v.price / 100)) : `${Math.floor(v.price / 100)}.${frac}`);
         if (!v.type.queue) expect(a!.ended_at).toBe(n!.ended_at);
       }),
       { numRuns: 300 },

@@ -5,9 +5,7 @@ import { CallhouseError } from '../../runtime/errors.js';
 
 const run = (body: unknown, meta: Record<string, string> = {}, contentType = 'application/json') =>
   normaliseVoicenter(
-    Buffer.isBuffer(body)
-      ? body
-      : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8'),
+    Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8'),
     contentType,
     testContext(meta),
   ).calls;
@@ -247,16 +245,8 @@ describe('voicenter normaliser: field variants', () => {
       { CustomData: { OriginalIvrUniqueID: 'ORIG1' } },
       { parent_call_id: 'ORIG1' },
     ],
-    [
-      'CustomData as a JSON string',
-      { CustomData: '{"OriginalIvrUniqueID":"ORIG2"}' },
-      { parent_call_id: 'ORIG2' },
-    ],
-    [
-      'OriginalIvrUniqueID equal to its own id is no parent',
-      { OriginalIvrUniqueID: 'C1' },
-      { parent_call_id: '' },
-    ],
+    ['CustomData as a JSON string', { CustomData: '{"OriginalIvrUniqueID":"ORIG2"}' }, { parent_call_id: 'ORIG2' }],
+    ['OriginalIvrUniqueID equal to its own id is no parent', { OriginalIvrUniqueID: 'C1' }, { parent_call_id: '' }],
     ['no status: talk decides', { DialStatus: undefined }, { disposition: 'answered', vendor_status: '' }],
     ['no status, no talk', { DialStatus: undefined, Duration: 0 }, { disposition: 'no_answer' }],
     [
@@ -337,14 +327,12 @@ describe('voicenter normaliser: body encodings', () => {
   };
 
   it('x-www-form-urlencoded', () => {
-    expect(one(new URLSearchParams(n).toString(), {}, 'application/x-www-form-urlencoded')).toMatchObject(
-      expected,
-    );
+    expect(one(new URLSearchParams(n).toString(), {}, 'application/x-www-form-urlencoded')).toMatchObject(expected);
   });
   it('JSON inside one form field', () => {
-    expect(
-      one(`data=${encodeURIComponent(JSON.stringify(n))}`, {}, 'application/x-www-form-urlencoded'),
-    ).toMatchObject(expected);
+    expect(one(`data=${encodeURIComponent(JSON.stringify(n))}`, {}, 'application/x-www-form-urlencoded')).toMatchObject(
+      expected,
+    );
   });
   it('JSON inside a JSON string', () => {
     expect(one(JSON.stringify(JSON.stringify(n)), {}, 'text/plain')).toMatchObject(expected);
@@ -353,9 +341,9 @@ describe('voicenter normaliser: body encodings', () => {
     expect(one(JSON.stringify(n), {}, 'application/x-www-form-urlencoded')).toMatchObject(expected);
   });
   it('UTF-8 BOM', () => {
-    expect(
-      one(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(n))])),
-    ).toMatchObject(expected);
+    expect(one(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(n))]))).toMatchObject(
+      expected,
+    );
   });
   it('XML-RPC is a clear UNSUPPORTED_PAYLOAD', () => {
     const xml =

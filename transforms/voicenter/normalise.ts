@@ -108,8 +108,7 @@ export function voicenterCall(item: VoicenterItem, ctx: NormaliseContext): CallR
  * documentation says about Israel time).
  */
 function startOf(f: ItemFields, shape: VoicenterShape): DateTime {
-  const value =
-    shape === 'notification' ? f.get('time', 'DateEpoch', 'Date') : f.get('DateEpoch', 'Date', 'time');
+  const value = shape === 'notification' ? f.get('time', 'DateEpoch', 'Date') : f.get('DateEpoch', 'Date', 'time');
   if (value === undefined) throw new CallhouseError('INVALID_VALUE', 'Date/time: missing');
   return parseTime(value, {
     zone: 'UTC',
