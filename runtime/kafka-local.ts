@@ -261,10 +261,14 @@ export function freePort(): Promise<number> {
 }
 
 function randomClusterId(): string {
-  // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding.
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Buffer.from(bytes).toString('base64url');
+  // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding. One that starts
+  // with '-' would be read as an option by the storage tool, so those are drawn again.
+  for (;;) {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    const id = Buffer.from(bytes).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 /** Lists the jar names in the cache (for `callhouse status`). */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../runtime/kafka-local.js';
-import { testBrokers, until } from '../helpers/kafka.js';
+import { testBrokers, testBus, until } from '../helpers/kafka.js';
 import { adminSql, startProcess, type Proc } from '../helpers/process.js';
 
 const TOKEN = 'kill-test-token-42';
@@ -29,7 +29,7 @@ function cdr(i: number): string {
   });
 }
 
-describe('a sink killed mid-batch', () => {
+describe('a transform and a sink killed mid-batch', () => {
   const procs: Proc[] = [];
   afterAll(async () => {
     for (const p of procs) await p.kill('SIGKILL').catch(() => undefined);
@@ -57,15 +57,7 @@ describe('a sink killed mid-batch', () => {
       'ingest',
     );
     procs.push(ingest);
-    const transform = await startProcess(
-      ['start', '--role', 'transform'],
-      { ...env, CALLHOUSE_ADMIN_PORT: String(await freePort()) },
-      dir,
-      'transform',
-    );
-    procs.push(transform);
-
-    // Every report is acknowledged (durable in Kafka) before the sink even runs.
+    // Every report is acknowledged (durable in Kafka) before the transform and the sink even run.
     const url = `http://127.0.0.1:${ingestPort}/ingest/yeastar-s/pbx?token=${TOKEN}`;
     for (let i = 0; i < N; i += 50) {
       const statuses = await Promise.all(
@@ -73,6 +65,23 @@ describe('a sink killed mid-batch', () => {
       );
       expect(new Set(statuses)).toEqual(new Set([200]));
     }
+
+    // The transform is killed with SIGKILL part-way through its backlog, then restarted.
+    const transformAdmin = String(await freePort());
+    let transform = await startProcess(['start', '--role', 'transform'], { ...env, CALLHOUSE_ADMIN_PORT: transformAdmin }, dir, 'transform-1');
+    procs.push(transform);
+    const bus = testBus();
+    const raw = `${env.CALLHOUSE_TOPIC_PREFIX}raw.yeastar-s`;
+    const lagOf = async (): Promise<number> => (await bus.lag(`${env.CALLHOUSE_TOPIC_PREFIX}transform`, [raw]))[raw] ?? N;
+    await until('the transform to have committed part of its backlog', async () => {
+      const lag = await lagOf();
+      return lag < N ? lag : undefined;
+    }, 60_000, 20);
+    await transform.kill('SIGKILL');
+    transform = await startProcess(['start', '--role', 'transform'], { ...env, CALLHOUSE_ADMIN_PORT: transformAdmin }, dir, 'transform-2');
+    procs.push(transform);
+    await until('the transform backlog to be done', async () => (await lagOf()) === 0, 120_000, 250);
+    await bus.close();
 
     const sinkAdmin = String(await freePort());
     let sink = await startProcess(
