@@ -97,8 +97,9 @@ function pageOf(status: number, text: string, config: VoicenterConfig, search: R
   try {
     parsed = JSON.parse(text) as unknown;
   } catch {
+    // A cut or garbled answer (a proxy, a dropped connection) is worth asking again.
     throw new CallhouseError(
-      'VENDOR_ERROR',
+      'VENDOR_UNAVAILABLE',
       `Voicenter Call Log answered HTTP ${status} without JSON (${text.length} bytes)`,
     );
   }
