@@ -1,6 +1,6 @@
 /**
  * A vendor API that misbehaves: between callhouse and a simulated Voicenter Call Log sits a proxy
- * that answers some requests with a 500, garbage, or a truncated body. The backfill retries them,
+ * that answers some requests with a 500, garbage, or a truncated body, and one not at all. The backfill retries them,
  * and afterwards every call is in `calls` exactly once with nothing missing.
  */
 import { createServer, type Server } from 'node:http';
@@ -16,13 +16,14 @@ import { startTestService, type TestService } from '../helpers/service.js';
 const SEED = 31;
 const PER_DAY = 80;
 const DAY = '2024-02-14';
-type Fault = '500' | 'garbage' | 'truncated';
+type Fault = '500' | 'garbage' | 'truncated' | 'hang';
 /** Which requests (1-based) misbehave, and how. */
 const FAULTS = new Map<number, Fault>([
   [1, '500'],
   [3, 'garbage'],
   [5, 'truncated'],
   [8, '500'],
+  [10, 'hang'],
 ]);
 
 function faultyProxy(target: string): Promise<{ url: string; server: Server; seen: () => number; faulted: Fault[] }> {
@@ -37,6 +38,11 @@ function faultyProxy(target: string): Promise<{ url: string; server: Server; see
       if (fault === '500') {
         faulted.push(fault);
         res.writeHead(500).end('Internal Server Error');
+        return;
+      }
+      if (fault === 'hang') {
+        // Never answers: the client's own timeout (30 s) must end the request.
+        faulted.push(fault);
         return;
       }
       if (fault === 'garbage') {
@@ -104,17 +110,18 @@ describe('a vendor API that fails in every way', () => {
   }, 120_000);
   afterAll(async () => {
     await t?.stop();
+    proxy?.server.closeAllConnections();
     proxy?.server.close();
     await sim?.close();
   });
 
-  it('retries 500s, garbage and truncated bodies, and lands every call exactly once', async () => {
+  it('retries 500s, garbage, truncated bodies and a request that never ends, and lands every call exactly once', async () => {
     const from = new Date(`${DAY}T00:00:00Z`);
     const to = new Date(from.getTime() + 86_400_000);
     await runBackfill(t, 'vc', from, to);
     await drained(t);
-    expect(proxy.faulted).toEqual(['500', 'garbage', 'truncated', '500']);
-    expect(proxy.seen()).toBeGreaterThan(8);
+    expect(proxy.faulted).toEqual(['500', 'garbage', 'truncated', '500', 'hang']);
+    expect(proxy.seen()).toBeGreaterThan(10);
 
     // What must be there: the normaliser's calls of every CDR the simulator holds for the window.
     const expected = new Set<string>();
