@@ -261,18 +261,8 @@ async function offlineStatus(cfg: Config): Promise<Parameters<typeof statusTable
   const topics = topicNames(cfg.env.topicPrefix);
   const held = !cfg.env.clickhouseUrl && warehouseHolder(cfg.env.dataDir);
   const wh = held ? undefined : await openWarehouse(warehouseOptions(cfg)).catch(() => undefined);
-  const board = new StatusBoard();
-  for (const c of cfg.connectors) {
-    const spec = connectorSpec(c.type)!;
-    board.register(
-      c.id,
-      c.type,
-      c.tenant,
-      [spec.ingest ? 'push' : '', spec.poll ? 'poll' : ''].filter(Boolean).join('+'),
-      c.enabled,
-    );
-    board.update(c.id, { state: c.enabled ? 'not running' : 'disabled' });
-  }
+  const board = StatusBoard.of(cfg.connectors);
+  for (const c of cfg.connectors) board.update(c.id, { state: c.enabled ? 'not running' : 'disabled' });
   try {
     await bus.ensureTopics(topicSpecs(cfg, topics));
     return await statusReport(cfg, board, bus, topics, wh, new CursorStore(bus, topics));

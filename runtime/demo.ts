@@ -152,7 +152,8 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
       await voicenter
         .notify({ target: `${ingest}/ingest/voicenter/tel-aviv?token=${TOKEN}`, count: 40, format: 'json' })
         .catch((e: Error) => logger.warn(e.message));
-      while (Date.now() - started < durationMs && !stopping) {
+      // At least one round of PBX reports, however short the duration.
+      do {
         await yeastarS.playFlows({
           target: `${ingest}/ingest/yeastar-s/london-pbx?token=${TOKEN}`,
           count: 40,
@@ -164,7 +165,7 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
         });
         round += 1;
         await new Promise((r) => setTimeout(r, 500));
-      }
+      } while (Date.now() - started < durationMs && !stopping);
     })();
 
     const show = async (final = false): Promise<void> => {

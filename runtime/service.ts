@@ -85,17 +85,7 @@ export function warehouseHolder(dataDir: string): { pid: number; adminUrl: strin
 
 export async function startService(config: Config, role: Role, logger: Logger): Promise<Service> {
   const metrics = new Metrics();
-  const status = new StatusBoard();
-  for (const c of config.connectors) {
-    const spec = connectorSpec(c.type)!;
-    status.register(
-      c.id,
-      c.type,
-      c.tenant,
-      [spec.ingest ? 'push' : '', spec.poll ? 'poll' : ''].filter(Boolean).join('+'),
-      c.enabled,
-    );
-  }
+  const status = StatusBoard.of(config.connectors);
   for (const c of config.connectors) {
     if (
       connectorSpec(c.type)?.ingest &&

@@ -1,5 +1,7 @@
 /** What each connector is doing, for `callhouse status`, GET /status and /metrics. */
+import type { BaseConnectorConfig } from '../connectors/core/config.js';
 import type { Cursor } from '../connectors/core/contract.js';
+import { connectorSpec } from '../connectors/registry.js';
 
 export type ConnectorRunState = 'idle' | 'running' | 'ok' | 'error' | 'stopped' | 'disabled' | 'not running';
 
@@ -21,6 +23,17 @@ export interface ConnectorStatus {
 
 export class StatusBoard {
   private readonly map = new Map<string, ConnectorStatus>();
+
+  /** A board with every configured connector: its mode (push, poll) from its declaration. */
+  static of(connectors: BaseConnectorConfig[]): StatusBoard {
+    const board = new StatusBoard();
+    for (const c of connectors) {
+      const spec = connectorSpec(c.type);
+      const mode = [spec?.ingest ? 'push' : '', spec?.poll ? 'poll' : ''].filter(Boolean).join('+');
+      board.register(c.id, c.type, c.tenant, mode, c.enabled);
+    }
+    return board;
+  }
 
   register(id: string, type: string, tenant: string, mode: string, enabled: boolean): void {
     this.map.set(id, {

@@ -2,7 +2,6 @@
  * `callhouse demo` on a fresh data directory: four simulators, the whole pipeline, then a KPI table
  * whose numbers match `callhouse sql` on the same data afterwards.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,23 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from '../../runtime/kafka-local.js';
 import { KPI_SUMMARY_SQL } from '../../runtime/demo.js';
 import { testBrokers } from '../helpers/kafka.js';
+import { runCli } from '../helpers/process.js';
 
-function run(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/callhouse.js', ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 describe('callhouse demo', () => {
   it('ends with a KPI table whose numbers match callhouse sql on the same data', async () => {

@@ -16,7 +16,7 @@ import voicenter from '../../connectors/voicenter/index.js';
 import { testBrokers, testBus, until } from '../helpers/kafka.js';
 import { encodeDeadLetter, encodeRaw } from '../../runtime/codec.js';
 import { deadLetter } from '../../runtime/dead-letters.js';
-import { adminSql, startProcess, type Proc } from '../helpers/process.js';
+import { adminSql, runCli, startProcess, type Proc } from '../helpers/process.js';
 
 const TOKEN = 'ops-token-123456';
 const CODE = 'ops-voicenter-code';
@@ -47,27 +47,7 @@ function expectedKeys(config: Parameters<typeof voicenter.normalise>[2]['config'
   return keys;
 }
 
-/** Runs the CLI without blocking this process (the simulator it talks to lives here). */
-function cli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/callhouse.js', ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = runCli;
 
 describe('operating callhouse', () => {
   const procs: Proc[] = [];

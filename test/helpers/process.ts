@@ -59,3 +59,26 @@ export async function adminSql<T = Record<string, unknown>>(adminUrl: string, qu
   if (!r.ok) throw new Error(body.error ?? `HTTP ${r.status}`);
   return body.rows;
 }
+
+/** Runs the CLI to completion without blocking this process (simulators a test runs live here). */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 180_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/callhouse.js', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
