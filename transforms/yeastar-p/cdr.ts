@@ -12,8 +12,7 @@ import type { NormaliseContext } from '../../connectors/core/contract.js';
 import { buildCall } from '../core/records.js';
 import { emptyNormalised, type Normalised } from '../core/model.js';
 import { parseDuration, parseOptionalDuration } from '../core/durations.js';
-import { dispositionFromTalk, dispositionOf, directionOf } from '../core/dispositions.js';
-import { phoneParts } from '../core/phones.js';
+import { callShape } from './call-shape.js';
 import { parseTime, type DisplayFormat } from '../core/times.js';
 import { isObject, text } from './event-body.js';
 
@@ -56,15 +55,16 @@ export function normaliseCdr(r: Record<string, unknown>, ctx: NormaliseContext):
   const total = parseDuration(r.call_duration ?? r.duration, 'call_duration');
   const talk = parseDuration(r.talk_duration ?? r.handling_duration ?? 0, 'talk_duration');
   const ring = parseOptionalDuration(r.ring_duration, 'ring_duration', Math.max(0, total - talk));
-  const status = text(r.last_status) || text(r.disposition) || text(r.status);
-  const type = text(r.call_type);
-  const direction = directionOf(type);
-  const from = text(r.call_from_number) || unwrap(r.call_from);
-  const to = text(r.call_to_number) || unwrap(r.call_to);
-  const caller = phoneParts(from, ctx.config.country);
-  const callee = phoneParts(to, ctx.config.country);
-  const src = text(r.src_trunk);
-  const dst = text(r.dst_trunk);
+  const shape = callShape({
+    from: text(r.call_from_number) || unwrap(r.call_from),
+    to: text(r.call_to_number) || unwrap(r.call_to),
+    srcTrunk: text(r.src_trunk),
+    dstTrunk: text(r.dst_trunk),
+    type: text(r.call_type),
+    status: text(r.last_status) || text(r.disposition) || text(r.status),
+    talk,
+    country: ctx.config.country,
+  });
   const out = emptyNormalised();
   out.calls.push(
     buildCall(ctx, {
@@ -72,19 +72,9 @@ export function normaliseCdr(r: Record<string, unknown>, ctx: NormaliseContext):
       started,
       answered: talk > 0 ? started.plus({ seconds: ring }) : null,
       ended: started.plus({ seconds: total }),
-      direction,
-      caller: from,
-      callee: to,
-      caller_e164: caller.e164,
-      callee_e164: callee.e164,
-      caller_ext: caller.ext,
-      callee_ext: callee.ext,
-      trunk: direction === 'outbound' ? dst || src : src || dst,
+      ...shape,
       did: text(r.did_number),
       queue: firstQueue(r.queues),
-      disposition: status ? dispositionOf(status) : dispositionFromTalk(talk),
-      vendor_status: status,
-      vendor_type: type,
       ring_seconds: ring,
       talk_seconds: talk,
       total_seconds: total,

@@ -15,8 +15,7 @@ import type { NormaliseContext } from '../../connectors/core/contract.js';
 import { buildCall, buildEvent, digest } from '../core/records.js';
 import { emptyNormalised, type EventType, type Normalised } from '../core/model.js';
 import { parseDuration, parseOptionalDuration } from '../core/durations.js';
-import { dispositionFromTalk, dispositionOf, directionOf } from '../core/dispositions.js';
-import { phoneParts } from '../core/phones.js';
+import { callShape } from './call-shape.js';
 import { parseTime, type DisplayFormat } from '../core/times.js';
 import { isObject, stableJson, text, type PEvent } from './event-body.js';
 
@@ -60,16 +59,18 @@ function callEndDetails(ev: PEvent, ctx: NormaliseContext): Normalised {
   const talk = parseDuration(m.talk_duration, 'talk_duration');
   const ring = Math.max(0, total - talk);
   const status = text(m.status);
-  const disposition = status ? dispositionOf(status) : dispositionFromTalk(talk);
-  const type = text(m.type);
-  const direction = directionOf(type);
   const from = text(m.call_from);
   const to = text(m.call_to);
-  const caller = phoneParts(from, country(ctx));
-  const callee = phoneParts(to, country(ctx));
-  const src = text(m.src_trunk_name);
-  const dst = text(m.dst_trunk_name);
-  const trunk = direction === 'outbound' ? dst || src : src || dst;
+  const shape = callShape({
+    from,
+    to,
+    srcTrunk: text(m.src_trunk_name),
+    dstTrunk: text(m.dst_trunk_name),
+    type: text(m.type),
+    status,
+    talk,
+    country: country(ctx),
+  });
   // agent_ring_time is the wait from entering a queue to an agent answering; 0 on calls that met
   // no queue, so 0 says nothing and stays null.
   const wait = parseOptionalDuration(m.agent_ring_time, 'agent_ring_time', null);
@@ -80,20 +81,10 @@ function callEndDetails(ev: PEvent, ctx: NormaliseContext): Normalised {
     buildCall(ctx, {
       call_id: callId,
       started,
-      answered: talk > 0 || disposition === 'answered' ? started.plus({ seconds: ring }) : null,
+      answered: talk > 0 || shape.disposition === 'answered' ? started.plus({ seconds: ring }) : null,
       ended,
-      direction,
-      caller: from,
-      callee: to,
-      caller_e164: caller.e164,
-      callee_e164: callee.e164,
-      caller_ext: caller.ext,
-      callee_ext: callee.ext,
-      trunk,
+      ...shape,
       did: text(m.did_number),
-      disposition,
-      vendor_status: status,
-      vendor_type: type,
       ring_seconds: ring,
       talk_seconds: talk,
       total_seconds: total,
@@ -110,7 +101,7 @@ function callEndDetails(ev: PEvent, ctx: NormaliseContext): Normalised {
       parties: [from, to].filter((p) => p !== ''),
       from,
       to,
-      trunk,
+      trunk: shape.trunk,
       info: status,
       // The same CDR, sent with msg as a string or as an object, is one event.
       event_key: digest(`yeastar-p:30012:${callId}`),
@@ -130,16 +121,16 @@ function callEndTimeline(ev: PEvent, ctx: NormaliseContext): Normalised {
   const total = parseDuration(m.call_duration, 'call_duration');
   const talk = parseDuration(m.talk_duration, 'talk_duration');
   const ring = parseOptionalDuration(m.ring_duration, 'ring_duration', Math.max(0, total - talk));
-  const status = text(m.status);
-  const disposition = status ? dispositionOf(status) : dispositionFromTalk(talk);
-  const type = text(m.call_type);
-  const direction = directionOf(type);
-  const from = text(m.call_from);
-  const to = text(m.call_to);
-  const caller = phoneParts(from, country(ctx));
-  const callee = phoneParts(to, country(ctx));
-  const src = text(m.src_trunk);
-  const dst = text(m.dst_trunk);
+  const shape = callShape({
+    from: text(m.call_from),
+    to: text(m.call_to),
+    srcTrunk: text(m.src_trunk),
+    dstTrunk: text(m.dst_trunk),
+    type: text(m.call_type),
+    status: text(m.status),
+    talk,
+    country: country(ctx),
+  });
 
   const out = emptyNormalised();
   out.calls.push(
@@ -150,18 +141,8 @@ function callEndTimeline(ev: PEvent, ctx: NormaliseContext): Normalised {
       started,
       answered: talk > 0 ? started.plus({ seconds: ring }) : null,
       ended: started.plus({ seconds: total }),
-      direction,
-      caller: from,
-      callee: to,
-      caller_e164: caller.e164,
-      callee_e164: callee.e164,
-      caller_ext: caller.ext,
-      callee_ext: callee.ext,
-      trunk: direction === 'outbound' ? dst || src : src || dst,
+      ...shape,
       did: text(m.did_number),
-      disposition,
-      vendor_status: status,
-      vendor_type: type,
       ring_seconds: ring,
       talk_seconds: talk,
       total_seconds: total,
