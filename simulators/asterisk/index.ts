@@ -8,29 +8,11 @@ import { appendFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csvLine, nextCall, Prng, type GenState, type SimCall } from './data.js';
+import { DEFAULT_COLUMNS } from '../../transforms/asterisk/columns.js';
 
 export { csvLine, SIM_TRUNK, EXTENSIONS, type SimCall, type SimRow } from './data.js';
-
-export const DEFAULT_COLUMNS = [
-  'accountcode',
-  'src',
-  'dst',
-  'dcontext',
-  'clid',
-  'channel',
-  'dstchannel',
-  'lastapp',
-  'lastdata',
-  'start',
-  'answer',
-  'end',
-  'duration',
-  'billsec',
-  'disposition',
-  'amaflags',
-  'uniqueid',
-  'userfield',
-] as const;
+// Asterisk's documented default column order, the same list the connector reads by.
+export { DEFAULT_COLUMNS };
 
 export interface AsteriskSimOptions {
   /** CDR directory (default: a new temporary one, removed on close). */

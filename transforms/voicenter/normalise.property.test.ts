@@ -4,25 +4,10 @@ import { normaliseVoicenter } from './normalise.js';
 import { testContext } from './test-context.js';
 import { CallhouseError } from '../../runtime/errors.js';
 import { CDR_TYPES } from './cdr-types.js';
+import { DIAL_STATUSES } from '../../simulators/voicenter/data.js';
 
-const STATUSES = [
-  'ANSWER',
-  'NOANSWER',
-  'BUSY',
-  'CANCEL',
-  'ABANDONE',
-  'TIMEOUT',
-  'FULL',
-  'EXIT',
-  'JOINEMPTY',
-  'VOEND',
-  'TE',
-  'NOTCALLED',
-  'VOICEMAIL',
-  'NOTDIALED',
-  'CONGESTION',
-  'CHANUNAVAIL',
-];
+/** Every documented DialStatus (the simulator serves the same list). */
+const STATUSES = DIAL_STATUSES;
 const BAD_INPUT = new Set(['PARSE_ERROR', 'INVALID_VALUE', 'UNSUPPORTED_PAYLOAD']);
 
 const normalise = (body: Buffer, ct: string, meta: Record<string, string> = {}) =>
