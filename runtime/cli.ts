@@ -9,6 +9,7 @@ import { Bus, topicNames } from './kafka.js';
 import { createLogger } from './logging.js';
 import { Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
+import { rebuildRollups, rollupCheckSql } from './rollups.js';
 import { redactText } from './redact.js';
 import { backfill } from './roles/poll.js';
 import {
@@ -206,6 +207,39 @@ program
     const cfg = config(opts);
     const r = await runSql(cfg, query);
     console.log(formatRows(r.columns, r.rows, opts.format));
+  });
+
+const rollup = program.command('rollup').description('the exact rollup behind kpi_daily');
+rollup
+  .command('check')
+  .description('compare kpi_daily with kpi_daily_from_calls; exit 1 and list the rows that differ')
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+  .addOption(configOption)
+  .action(async (opts: { format: 'table' | 'csv' | 'json'; config?: string }) => {
+    const r = await runSql(config(opts), rollupCheckSql());
+    if (r.rows.length === 0) {
+      console.log('kpi_daily agrees with kpi_daily_from_calls on every row');
+      return;
+    }
+    console.log(formatRows(r.columns, r.rows, opts.format));
+    throw new CallhouseError('INTERNAL', `${r.rows.length} rows differ; \`callhouse rollup rebuild\` recounts`);
+  });
+rollup
+  .command('rebuild')
+  .description('recount the rollup from calls (stop the sink first)')
+  .addOption(configOption)
+  .action(async (opts: { config?: string }) => {
+    const cfg = config(opts);
+    if (!cfg.env.clickhouseUrl && warehouseHolder(cfg.env.dataDir)) {
+      throw new CallhouseError('USAGE', 'the embedded warehouse is held by a running callhouse: stop it first');
+    }
+    const wh = await openWarehouse(warehouseOptions(cfg));
+    try {
+      await rebuildRollups(wh);
+      console.log('kpi_daily rollup rebuilt from calls');
+    } finally {
+      await wh.close();
+    }
   });
 
 const dlq = program.command('dlq').description('inspect and replay dead letters');

@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CallhouseError } from './errors.js';
+import { rebuildRollups } from './rollups.js';
 import { insertRows, queryRows, type Warehouse } from './warehouse.js';
 
 export const SQL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'sql');
@@ -70,6 +71,8 @@ export async function migrate(wh: Warehouse, opts: MigrateOptions = {}): Promise
     await insertRows(wh, 'schema_migrations', [{ version, name: file, checksum }], `migration-${version}-${checksum}`);
     result.applied.push(file);
   }
+  // The rollup created by 030 starts with the calls already there (an upgrade).
+  if (result.applied.some((f) => f.startsWith('030_'))) await rebuildRollups(wh);
   if (opts.rawRetentionDays !== undefined) {
     const days = Math.max(1, Math.floor(opts.rawRetentionDays));
     await run(render(`ALTER TABLE {{db}}.raw_payloads MODIFY TTL toDateTime(received_at) + INTERVAL ${days} DAY`, db));

@@ -2,7 +2,7 @@
  * `callhouse start`: the roles of the pipeline in one process (or one role per process; several
  * processes of one role share the work as one Kafka consumer group).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -15,6 +15,7 @@ import { Bus, topicNames, type ConsumerHandle, type TopicNames } from './kafka.j
 import { canConnect, startLocalKafka, type LocalKafka } from './kafka-local.js';
 import { Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
+import { repairRollups } from './rollups.js';
 import { startTransform } from './roles/transform.js';
 import { Poller } from './roles/poll.js';
 import { readOnlyQuery } from './sql.js';
@@ -111,6 +112,8 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   if (needsWarehouse) {
     warehouse = await openWarehouse(warehouseOptions(config));
     await migrate(warehouse, { rawRetentionDays: config.warehouse.raw_retention_days });
+    // A lock left behind: the last holder was killed, perhaps in the middle of an insert.
+    if (warehouse.embedded && existsSync(join(config.env.dataDir, LOCK))) await repairRollups(warehouse, logger);
   }
 
   const handles: ConsumerHandle[] = [];

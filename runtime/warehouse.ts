@@ -125,6 +125,24 @@ export async function insertRows(
   });
 }
 
+/**
+ * One INSERT of JSONEachRow lines with its own deduplication token. The settings ride in the
+ * statement itself (not session SETs, which the embedded engine would keep for later inserts),
+ * and the lines go in unchanged: no parse and re-serialisation on our side.
+ */
+export async function insertLines(wh: Warehouse, table: string, lines: string[], token: string): Promise<void> {
+  if (lines.length === 0) return;
+  await wh.client.command({
+    query:
+      `INSERT INTO ${wh.database}.${table} SETTINGS insert_deduplicate = 1, insert_deduplication_token = ${quote(token)}, ` +
+      `date_time_input_format = 'best_effort' FORMAT JSONEachRow\n${lines.join('\n')}`,
+  });
+}
+
+function quote(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 const sqlClients = new WeakMap<Warehouse, ClickHouseClient>();
 
 /** A client whose current database is the warehouse's, for analysts' unqualified table names. */

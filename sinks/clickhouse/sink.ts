@@ -11,7 +11,8 @@ import { encodeDeadLetter } from '../../runtime/codec.js';
 import { deadLetter } from '../../runtime/dead-letters.js';
 import type { Batch, Bus, ConsumerHandle, TopicNames } from '../../runtime/kafka.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import type { Warehouse } from '../../runtime/warehouse.js';
+import { insertLines, type Warehouse } from '../../runtime/warehouse.js';
+import { annotateCalls, CALLS_INGEST } from './rollup.js';
 import { rowOrigin, rowsOf, type TableRows } from './rows.js';
 
 export interface SinkDeps {
@@ -99,23 +100,11 @@ async function insertWithRetry(part: TableRows, token: string, batch: Batch, dep
   }
 }
 
-/**
- * One INSERT of JSONEachRow lines with its own deduplication token. The settings ride in the
- * statement itself (not session SETs, which the embedded engine would keep for later inserts),
- * and the lines go in unchanged: no parse and re-serialisation on our side.
- */
+/** Calls go through calls_ingest, annotated for the kpi_daily rollup; other tables directly. */
 async function insert(table: string, lines: string[], token: string, deps: SinkDeps): Promise<void> {
   if (lines.length === 0) return;
-  const wh: Warehouse = deps.warehouse;
-  await wh.client.command({
-    query:
-      `INSERT INTO ${wh.database}.${table} SETTINGS insert_deduplicate = 1, insert_deduplication_token = ${quote(token)}, ` +
-      `date_time_input_format = 'best_effort' FORMAT JSONEachRow\n${lines.join('\n')}`,
-  });
-}
-
-function quote(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (table === 'calls') await insertLines(deps.warehouse, CALLS_INGEST, await annotateCalls(deps.warehouse, lines), token);
+  else await insertLines(deps.warehouse, table, lines, token);
 }
 
 /** Splits a rejected batch until the rows the warehouse refuses are found; those become dead letters. */

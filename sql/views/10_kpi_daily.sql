@@ -1,10 +1,17 @@
 -- Daily call KPIs per tenant, source and direction, by the connector's local day.
--- `calls FINAL` makes every call count once however often it was delivered (the newest delivery
--- wins); leg-1 records are a vendor's setup legs (e.g. the ring to the extension of a
--- click-to-call) and are not attempts, while leg 2 is the real call of such a pair and counts.
--- talk_seconds is the talk of answered calls, so that acd_seconds * answered = talk_seconds.
--- Ratios divide by attempts, which is never 0 in a row that exists; the guards keep it that way.
-CREATE OR REPLACE VIEW {{db}}.kpi_daily AS
+--
+-- kpi_daily_from_calls computes them from `calls FINAL` at query time: every call counts once
+-- however often it was delivered (the newest delivery wins); leg-1 records are a vendor's setup
+-- legs (e.g. the ring to the extension of a click-to-call) and are not attempts, while leg 2 is the
+-- real call of such a pair and counts. talk_seconds is the talk of answered calls, so that
+-- acd_seconds * answered = talk_seconds. Ratios divide by attempts, which is never 0 in a row
+-- that exists; the guards keep it that way.
+--
+-- kpi_daily gives the same numbers from kpi_daily_rollup (migration 030), which the sink keeps
+-- exact as calls arrive, in a few milliseconds instead of a scan of every call. The short-call
+-- threshold is applied at query time from a histogram of talk seconds below 120; a threshold
+-- above 120 s falls back to kpi_daily_from_calls. `callhouse rollup check` compares the two.
+CREATE OR REPLACE VIEW {{db}}.kpi_daily_from_calls AS
 SELECT
     day,
     tenant,
@@ -48,3 +55,51 @@ FROM
     WHERE leg != 1
     GROUP BY day, tenant, source, direction
 );
+
+CREATE OR REPLACE VIEW {{db}}.kpi_daily AS
+SELECT
+    day,
+    tenant,
+    source,
+    direction,
+    toUInt64(attempts) AS attempts,
+    toUInt64(answered) AS answered,
+    toUInt64(no_answer) AS no_answer,
+    toUInt64(busy) AS busy,
+    toUInt64(cancelled) AS cancelled,
+    toUInt64(abandoned) AS abandoned,
+    toUInt64(voicemail) AS voicemail,
+    toUInt64(failed) AS failed,
+    if(attempts = 0, 0., answered / attempts) AS asr,
+    if(attempts = 0, 0., (answered + busy + no_answer + cancelled) / attempts) AS ner,
+    if(answered = 0, 0., talk_seconds / answered) AS acd_seconds,
+    if(answered = 0, 0., ring_answered / answered) AS avg_ring_seconds,
+    toUInt64(short_calls) AS short_calls,
+    toUInt64(talk_seconds) AS talk_seconds
+FROM
+(
+    SELECT
+        day,
+        tenant,
+        source,
+        direction,
+        sum(r.attempts) AS attempts,
+        sum(r.answered) AS answered,
+        sum(r.no_answer) AS no_answer,
+        sum(r.busy) AS busy,
+        sum(r.cancelled) AS cancelled,
+        sum(r.abandoned) AS abandoned,
+        sum(r.voicemail) AS voicemail,
+        sum(r.failed) AS failed,
+        sum(r.talk_seconds) AS talk_seconds,
+        sum(r.ring_answered) AS ring_answered,
+        sum(arraySum(arrayFilter((n, t) -> t < short_limit, r.`shortMap.calls`, r.`shortMap.talk`))) AS short_calls,
+        (SELECT argMax(value, updated_at) FROM {{db}}.report_settings WHERE name = 'short_call_seconds') AS short_limit
+    FROM {{db}}.kpi_daily_rollup AS r
+    GROUP BY day, tenant, source, direction
+    HAVING attempts != 0 AND short_limit <= 120
+)
+UNION ALL
+SELECT *
+FROM {{db}}.kpi_daily_from_calls
+WHERE (SELECT argMax(value, updated_at) FROM {{db}}.report_settings WHERE name = 'short_call_seconds') > 120;

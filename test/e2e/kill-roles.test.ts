@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../runtime/kafka-local.js';
 import { testBrokers, testBus, until } from '../helpers/kafka.js';
+import { rollupCheckSql } from '../../runtime/rollups.js';
 import { adminSql, startProcess, type Proc } from '../helpers/process.js';
 
 const TOKEN = 'kill-test-token-42';
@@ -68,17 +69,33 @@ describe('a transform and a sink killed mid-batch', () => {
 
     // The transform is killed with SIGKILL part-way through its backlog, then restarted.
     const transformAdmin = String(await freePort());
-    let transform = await startProcess(['start', '--role', 'transform'], { ...env, CALLHOUSE_ADMIN_PORT: transformAdmin }, dir, 'transform-1');
+    let transform = await startProcess(
+      ['start', '--role', 'transform'],
+      { ...env, CALLHOUSE_ADMIN_PORT: transformAdmin },
+      dir,
+      'transform-1',
+    );
     procs.push(transform);
     const bus = testBus();
     const raw = `${env.CALLHOUSE_TOPIC_PREFIX}raw.yeastar-s`;
-    const lagOf = async (): Promise<number> => (await bus.lag(`${env.CALLHOUSE_TOPIC_PREFIX}transform`, [raw]))[raw] ?? N;
-    await until('the transform to have committed part of its backlog', async () => {
-      const lag = await lagOf();
-      return lag < N ? lag : undefined;
-    }, 60_000, 20);
+    const lagOf = async (): Promise<number> =>
+      (await bus.lag(`${env.CALLHOUSE_TOPIC_PREFIX}transform`, [raw]))[raw] ?? N;
+    await until(
+      'the transform to have committed part of its backlog',
+      async () => {
+        const lag = await lagOf();
+        return lag < N ? lag : undefined;
+      },
+      60_000,
+      20,
+    );
     await transform.kill('SIGKILL');
-    transform = await startProcess(['start', '--role', 'transform'], { ...env, CALLHOUSE_ADMIN_PORT: transformAdmin }, dir, 'transform-2');
+    transform = await startProcess(
+      ['start', '--role', 'transform'],
+      { ...env, CALLHOUSE_ADMIN_PORT: transformAdmin },
+      dir,
+      'transform-2',
+    );
     procs.push(transform);
     await until('the transform backlog to be done', async () => (await lagOf()) === 0, 120_000, 250);
     await bus.close();
@@ -115,5 +132,12 @@ describe('a transform and a sink killed mid-batch', () => {
     expect(Number(rows[0]!.n)).toBe(N);
     expect(Number(rows[0]!.d)).toBe(N);
     expect(Number(rows[0]!.answered)).toBe(N - N / 30);
+    // The kpi_daily rollup counted every call once too (a sink killed mid-insert is repaired on restart).
+    const kpi = await adminSql<{ attempts: number; answered: number }>(
+      sink.adminUrl,
+      'SELECT sum(attempts) AS attempts, sum(answered) AS answered FROM kpi_daily',
+    );
+    expect([Number(kpi[0]!.attempts), Number(kpi[0]!.answered)]).toEqual([N, N - N / 30]);
+    expect(await adminSql(sink.adminUrl, rollupCheckSql())).toEqual([]);
   }, 300_000);
 });

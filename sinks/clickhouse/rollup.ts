@@ -1,0 +1,150 @@
+/**
+ * Keeps kpi_daily_rollup exact (see sql/030_kpi_rollup.sql). Calls go to `calls_ingest`, each line
+ * annotated with what the rollup needs: which row of the insert becomes its call's newest version
+ * (`rollup_apply`), and the version counted so far (`prev_*`), looked up in `call_contrib`.
+ *
+ * The newest version is the one `calls FINAL` keeps: the highest ingested_at, the last among
+ * equals. The calls topic is keyed by call identity, so one call is only ever written by the one
+ * sink consumer that owns its partition, in order.
+ */
+import { insertLines, queryRows, type Warehouse } from '../../runtime/warehouse.js';
+
+/** The table calls are inserted into (its materialized views fill calls, call_contrib and the rollup). */
+export const CALLS_INGEST = 'calls_ingest';
+
+interface Identity {
+  tenant: string;
+  connector_id: string;
+  call_id: string;
+  leg: number;
+}
+
+interface Counted {
+  ms: number;
+  day: string;
+  source: string;
+  direction: string;
+  disposition: string;
+  talk_seconds: number;
+  ring_seconds: number;
+}
+
+interface Parsed extends Identity {
+  key: string;
+  ms: number;
+}
+
+/** `YYYY-MM-DD HH:MM:SS.mmm` (UTC, the canonical form) or ISO 8601, as epoch milliseconds. */
+export function epochMs(value: unknown): number {
+  if (typeof value !== 'string') return Number.NEGATIVE_INFINITY;
+  const iso = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(value) ? `${value.replace(' ', 'T')}Z` : value;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+}
+
+function parse(line: string): Parsed | undefined {
+  let r: Record<string, unknown>;
+  try {
+    r = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) return undefined;
+  const id: Identity = {
+    tenant: String(r.tenant ?? ''),
+    connector_id: String(r.connector_id ?? ''),
+    call_id: String(r.call_id ?? ''),
+    leg: Number(r.leg ?? 0),
+  };
+  return { ...id, key: identityKey(id), ms: epochMs(r.ingested_at) };
+}
+
+function identityKey(id: Identity): string {
+  return JSON.stringify([id.tenant, id.connector_id, id.call_id, id.leg]);
+}
+
+/** The version of each call counted so far, by identity key. */
+async function counted(wh: Warehouse, ids: Identity[]): Promise<Map<string, Counted>> {
+  const found = new Map<string, Counted>();
+  if (ids.length === 0) return found;
+  const rows = await queryRows<Identity & Counted>(
+    wh,
+    `SELECT tenant, connector_id, call_id, leg, toUnixTimestamp64Milli(ingested_at) AS ms, toString(day) AS day,
+            source, direction, disposition, talk_seconds, ring_seconds
+     FROM ${wh.database}.call_contrib FINAL
+     WHERE key_hash IN (
+       SELECT cityHash64(k.1, k.2, k.3, k.4)
+       FROM (SELECT arrayJoin(arrayZip({t:Array(String)}, {c:Array(String)}, {i:Array(String)}, {l:Array(UInt8)})) AS k)
+     )`,
+    {
+      t: ids.map((x) => x.tenant),
+      c: ids.map((x) => x.connector_id),
+      i: ids.map((x) => x.call_id),
+      l: ids.map((x) => x.leg),
+    },
+  );
+  for (const r of rows) {
+    found.set(identityKey({ ...r, leg: Number(r.leg) }), {
+      ...r,
+      ms: Number(r.ms),
+      talk_seconds: Number(r.talk_seconds),
+      ring_seconds: Number(r.ring_seconds),
+    });
+  }
+  return found;
+}
+
+/**
+ * The lines, each with the rollup columns appended. A line that is not a JSON object passes
+ * unchanged (the warehouse rejects it, and the sink dead-letters it like any rejected row).
+ */
+export async function annotateCalls(wh: Warehouse, lines: string[]): Promise<string[]> {
+  const parsed = lines.map(parse);
+  // The row of each call that becomes its newest version within this insert.
+  const newest = new Map<string, number>();
+  parsed.forEach((p, i) => {
+    if (!p || !Number.isInteger(p.leg) || p.leg < 0 || p.leg > 255) return;
+    const j = newest.get(p.key);
+    if (j === undefined || p.ms >= parsed[j]!.ms) newest.set(p.key, i);
+  });
+  const prev = await counted(
+    wh,
+    [...newest.values()].map((i) => parsed[i]!),
+  );
+  return lines.map((line, i) => {
+    const p = parsed[i];
+    if (!p) return line;
+    let extra = '"rollup_apply":0';
+    if (newest.get(p.key) === i) {
+      const old = prev.get(p.key);
+      if (!old) extra = '"rollup_apply":1,"prev_exists":0';
+      else if (p.ms >= old.ms) {
+        extra =
+          `"rollup_apply":1,"prev_exists":1,"prev_day":"${old.day}",` +
+          `"prev_source":${JSON.stringify(old.source)},"prev_direction":${JSON.stringify(old.direction)},` +
+          `"prev_disposition":${JSON.stringify(old.disposition)},` +
+          `"prev_talk_seconds":${old.talk_seconds},"prev_ring_seconds":${old.ring_seconds}`;
+      }
+    }
+    const end = line.lastIndexOf('}');
+    const body = line.slice(0, end).trimEnd();
+    return `${body}${body.endsWith('{') ? '' : ','}${extra}}`;
+  });
+}
+
+/**
+ * Writes calls the way the sink does (annotated, into calls_ingest, with a deduplication token),
+ * for loaders and tests that put calls into the warehouse without the stream.
+ */
+export async function writeCalls(
+  wh: Warehouse,
+  rows: Record<string, unknown>[],
+  token: string = `calls-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const lines = await annotateCalls(
+    wh,
+    rows.map((r) => JSON.stringify(r)),
+  );
+  await insertLines(wh, CALLS_INGEST, lines, token);
+}
