@@ -130,8 +130,11 @@ try {
 }
 
 await stage('views', async () => {
-  const r = await views({ rows: Number(process.env.BENCH_VIEW_ROWS ?? 10_000_000), runs: 3, timeoutS: 420 });
+  const r = await views({ rows: Number(process.env.BENCH_VIEW_ROWS ?? 10_000_000), runs: 3, timeoutS: 1200 });
   out.kpi_query_ms_10m = r.kpi_query_ms_10m;
+  out.kpi_rollup_differences = r.rollup_differences;
+  out.view_load_rows_per_s = r.load_ms ? Math.round((r.rows / r.load_ms) * 1000) : undefined;
+  out.sink_rollup_lookup_ms_20k = r.sink_rollup_lookup_ms_20k;
   out.kpi_query_ms_10m_merged = r.kpi_query_ms_10m_merged;
   out.view_rows = r.rows;
   out.views_ms_10m = r.unmerged_ms;

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { CallhouseError } from '../../runtime/errors.js';
 
 /** ClickHouse's DateTime64(3) text form. */
@@ -8,13 +8,59 @@ export interface Instant {
   utc: DateTime;
 }
 
+const QUARTER_HOUR_MS = 15 * 60_000;
+
+/**
+ * An IANA zone whose offsets are remembered per quarter hour. Luxon asks Intl for the offset of
+ * every instant it converts (the transform's largest single cost); offsets change only at
+ * transitions, which fall on quarter hours. A quarter hour whose two ends disagree (a transition
+ * at some other minute, in old tz data) is never remembered, so the answer is always Intl's.
+ */
+class QuarterHourZone extends IANAZone {
+  private readonly offsets = new Map<number, number>();
+
+  override offset(ts: number): number {
+    if (!this.isValid || !Number.isFinite(ts)) return super.offset(ts);
+    const q = Math.floor(ts / QUARTER_HOUR_MS);
+    let o = this.offsets.get(q);
+    if (o === undefined) {
+      o = super.offset(q * QUARTER_HOUR_MS);
+      if (super.offset(q * QUARTER_HOUR_MS + QUARTER_HOUR_MS - 1) !== o) return super.offset(ts);
+      if (this.offsets.size >= 100_000) this.offsets.clear();
+      this.offsets.set(q, o);
+    }
+    return o;
+  }
+}
+
+const zones = new Map<string, QuarterHourZone>();
+
+/** The zone object for an IANA name (one per name). */
+export function zoneOf(name: string): QuarterHourZone {
+  let z = zones.get(name);
+  if (!z) zones.set(name, (z = new QuarterHourZone(name)));
+  return z;
+}
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/** CH_FORMAT by hand: luxon's toFormat re-reads the format string on every call. */
+function formatCh(dt: DateTime): string {
+  if (!dt.isValid) return dt.toString(); // "Invalid DateTime", as toFormat gives
+  const ms = dt.millisecond;
+  return (
+    `${String(dt.year).padStart(4, '0')}-${pad2(dt.month)}-${pad2(dt.day)} ` +
+    `${pad2(dt.hour)}:${pad2(dt.minute)}:${pad2(dt.second)}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}`
+  );
+}
+
 export function toChUtc(dt: DateTime): string {
-  return dt.toUTC().toFormat(CH_FORMAT);
+  return formatCh(dt.toUTC());
 }
 
 /** The same instant as wall-clock time in `zone`. */
 export function toChLocal(dt: DateTime, zone: string): string {
-  return dt.setZone(zone).toFormat(CH_FORMAT);
+  return formatCh(dt.setZone(zoneOf(zone)));
 }
 
 export function nowCh(): string {
@@ -105,7 +151,7 @@ function localFromParts(naive: DateTime, zone: string): DateTime {
       second: naive.second,
       millisecond: naive.millisecond,
     },
-    { zone },
+    { zone: zoneOf(zone) },
   );
   if (!local.isValid) {
     throw new CallhouseError('CONFIG_INVALID', `unknown time zone ${JSON.stringify(zone)}`);
