@@ -35,7 +35,20 @@ export function phoneParts(
   return { raw, e164: toE164(digits, country), ext: '' };
 }
 
+/** Numbers recur (the same callers, the same trunks): parsed once per number and country. */
+const e164Cache = new Map<string, string>();
+
 export function toE164(digits: string, country: string | undefined): string {
+  const key = `${country ?? ''}|${digits}`;
+  let e164 = e164Cache.get(key);
+  if (e164 === undefined) {
+    if (e164Cache.size >= 50_000) e164Cache.clear();
+    e164Cache.set(key, (e164 = parseE164(digits, country)));
+  }
+  return e164;
+}
+
+function parseE164(digits: string, country: string | undefined): string {
   const cc = (country?.toUpperCase() || undefined) as CountryCode | undefined;
   let candidate = digits;
   if (candidate.startsWith('00')) candidate = `+${candidate.slice(2)}`;
