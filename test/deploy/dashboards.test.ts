@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertRows, queryRows, type Warehouse } from '../../runtime/warehouse.js';
+import { writeCalls } from '../../sinks/clickhouse/rollup.js';
 import { openTestWarehouse } from '../helpers/warehouse.js';
 import { demoCalls, demoDeadLetters, WEEK_START } from './demo-data.js';
 import { expandQuery } from './grafana-macros.js';
@@ -87,8 +88,9 @@ let wh: Warehouse & { drop(): Promise<void> };
 beforeAll(async () => {
   wh = await openTestWarehouse();
   const { calls, redelivered } = demoCalls();
-  await insertRows(wh, 'calls', calls, 'deploy-demo-calls');
-  await insertRows(wh, 'calls', redelivered, 'deploy-demo-calls-again');
+  // As the sink writes them, so that the kpi_daily rollup counts them.
+  await writeCalls(wh, calls, 'deploy-demo-calls');
+  await writeCalls(wh, redelivered, 'deploy-demo-calls-again');
   await insertRows(wh, 'dead_letter_log', demoDeadLetters(), 'deploy-demo-dead-letters');
 }, 120_000);
 
