@@ -87,6 +87,7 @@ try {
       warehouse_insert_rows_per_s: r.rows_per_s,
       warehouse_insert_rows: r.rows,
       warehouse_insertrows_objects_per_s: r.insert_rows_per_s,
+      warehouse_insert_ingest_rows_per_s: r.ingest_rows_per_s,
     });
   });
   await stage('sink', async () => {
@@ -143,6 +144,9 @@ await stage('views', async () => {
 
 if (typeof out.sink_rows_per_s === 'number' && typeof out.warehouse_insert_rows_per_s === 'number') {
   out.sink_vs_insert = Math.round((out.sink_rows_per_s / out.warehouse_insert_rows_per_s) * 100) / 100;
+}
+if (typeof out.sink_rows_per_s === 'number' && typeof out.warehouse_insert_ingest_rows_per_s === 'number') {
+  out.sink_vs_ingest_insert = Math.round((out.sink_rows_per_s / out.warehouse_insert_ingest_rows_per_s) * 100) / 100;
 }
 if (typeof out.webhook_events_per_s === 'number' && typeof out.http_ceiling_per_s === 'number') {
   out.webhook_vs_ceiling = Math.round((out.webhook_events_per_s / out.http_ceiling_per_s) * 100) / 100;

@@ -3,6 +3,8 @@
  * time as the sink's two concurrent partitions, batches of the sink's batch_rows:
  *  - `lines`: the rows as ready JSONEachRow text, one INSERT with its settings inline (what the
  *    sink sends, minus Kafka): the ceiling the sink is compared with;
+ *  - `ingest`: the same text into calls_ingest, which also writes the kpi_daily rollup's tables
+ *    (every row a new call, so no look-up): the ceiling of the sink's writes with the rollup;
  *  - `insertRows`: the row objects through runtime/warehouse.ts insertRows (clickhouse-js
  *    encoding, settings as session SETs), the path other writers use.
  */
@@ -16,6 +18,7 @@ export interface InsertResult {
   rows_per_s: number;
   rows: number;
   insert_rows_per_s: number;
+  ingest_rows_per_s: number;
 }
 
 export async function warehouseInsert(
@@ -36,6 +39,11 @@ export async function warehouseInsert(
         query: `INSERT INTO ${wh.database}.calls SETTINGS insert_deduplicate = 1, insert_deduplication_token = 'lines-${from}' FORMAT JSONEachRow\n${texts[(from / size) % texts.length]!}`,
       }),
     );
+    const ingest = await timed(opts, size, (from) =>
+      wh.client.command({
+        query: `INSERT INTO ${wh.database}.calls_ingest SETTINGS insert_deduplicate = 1, insert_deduplication_token = 'ingest-${from}' FORMAT JSONEachRow\n${texts[(from / size) % texts.length]!}`,
+      }),
+    );
     const objects = await timed({ ...opts, rows: Math.min(opts.rows, size * 6) }, size, (from) =>
       insertRows(
         wh,
@@ -44,7 +52,12 @@ export async function warehouseInsert(
         `objects-${from}`,
       ),
     );
-    return { rows_per_s: lines.perS, rows: lines.rows, insert_rows_per_s: objects.perS };
+    return {
+      rows_per_s: lines.perS,
+      rows: lines.rows,
+      insert_rows_per_s: objects.perS,
+      ingest_rows_per_s: ingest.perS,
+    };
   } finally {
     await dropDb(wh);
   }

@@ -24,7 +24,7 @@ import {
 } from './service.js';
 import { readOnlyQuery, type SqlResult } from './sql.js';
 import { StatusBoard } from './status.js';
-import { analystClient, openWarehouse } from './warehouse.js';
+import { analystClient, openWarehouse, type Warehouse } from './warehouse.js';
 import { formatRows } from './cli/output.js';
 import { transformInput } from './cli/transform.js';
 import { dlqQuery, replayDeadLetters, type DeadLetterRow } from './cli/dlq.js';
@@ -68,19 +68,21 @@ program
     });
   });
 
+/** The warehouse, for a command that must not share the embedded one with a running callhouse. */
+async function openFreeWarehouse(cfg: Config, why: string): Promise<Warehouse> {
+  if (!cfg.env.clickhouseUrl && warehouseHolder(cfg.env.dataDir)) {
+    throw new CallhouseError('USAGE', `the embedded warehouse is held by a running callhouse, ${why}`);
+  }
+  return openWarehouse(warehouseOptions(cfg));
+}
+
 program
   .command('migrate')
   .description('apply the sql/ migrations to the warehouse (idempotent)')
   .addOption(configOption)
   .action(async (opts: { config?: string }) => {
     const cfg = config(opts);
-    if (!cfg.env.clickhouseUrl && warehouseHolder(cfg.env.dataDir)) {
-      throw new CallhouseError(
-        'USAGE',
-        'the embedded warehouse is held by a running callhouse, which has already migrated it',
-      );
-    }
-    const wh = await openWarehouse(warehouseOptions(cfg));
+    const wh = await openFreeWarehouse(cfg, 'which has already migrated it');
     const r = await migrate(wh, { rawRetentionDays: cfg.warehouse.raw_retention_days });
     console.log(
       `migrations applied: ${r.applied.length ? r.applied.join(', ') : 'none (up to date)'}; views: ${r.views.length}`,
@@ -229,11 +231,7 @@ rollup
   .description('recount the rollup from calls (stop the sink first)')
   .addOption(configOption)
   .action(async (opts: { config?: string }) => {
-    const cfg = config(opts);
-    if (!cfg.env.clickhouseUrl && warehouseHolder(cfg.env.dataDir)) {
-      throw new CallhouseError('USAGE', 'the embedded warehouse is held by a running callhouse: stop it first');
-    }
-    const wh = await openWarehouse(warehouseOptions(cfg));
+    const wh = await openFreeWarehouse(config(opts), 'whose sink writes calls: stop it first');
     try {
       await rebuildRollups(wh);
       console.log('kpi_daily rollup rebuilt from calls');

@@ -103,7 +103,8 @@ async function insertWithRetry(part: TableRows, token: string, batch: Batch, dep
 /** Calls go through calls_ingest, annotated for the kpi_daily rollup; other tables directly. */
 async function insert(table: string, lines: string[], token: string, deps: SinkDeps): Promise<void> {
   if (lines.length === 0) return;
-  if (table === 'calls') await insertLines(deps.warehouse, CALLS_INGEST, await annotateCalls(deps.warehouse, lines), token);
+  if (table === 'calls')
+    await insertLines(deps.warehouse, CALLS_INGEST, await annotateCalls(deps.warehouse, lines), token);
   else await insertLines(deps.warehouse, table, lines, token);
 }
 

@@ -192,6 +192,15 @@ describe('operating callhouse', () => {
     expect(csv.stdout.trim()).toBe('x,y\n"a,b",2');
     const write = await cli(['sql', 'DROP TABLE calls'], env);
     expect(write.code).toBe(2);
+    // The kpi_daily rollup agrees with calls after everything above; a rebuild waits for a stop.
+    const check = await cli(['rollup', 'check'], env);
+    expect([check.code, check.stdout.trim()], check.stderr).toEqual([
+      0,
+      'kpi_daily agrees with kpi_daily_from_calls on every row',
+    ]);
+    const rebuild = await cli(['rollup', 'rebuild'], env);
+    expect(rebuild.code).toBe(2);
+    expect(rebuild.stderr).toContain('stop it first');
   });
 
   it('replays a dead letter through the pipeline, and it leaves the dead-letter view', async () => {
@@ -331,5 +340,10 @@ describe('operating callhouse', () => {
       ['pbx', 'not running'],
     ]);
     expect(body.connectors.find((c) => c.id === 'pbx')!.dead_letters).toBe(1);
+    // Recounted from calls, the rollup still agrees (and the SIGTERM-under-load test changed nothing).
+    const rebuild = await cli(['rollup', 'rebuild'], env);
+    expect([rebuild.code, rebuild.stdout.trim()], rebuild.stderr).toEqual([0, 'kpi_daily rollup rebuilt from calls']);
+    const check = await cli(['rollup', 'check'], env);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
   }, 60_000);
 });

@@ -11,7 +11,7 @@ import { migrate } from '../../runtime/migrations.js';
 import { rebuildRollups, rollupCheckSql } from '../../runtime/rollups.js';
 import { insertRows, insertLines, queryRows } from '../../runtime/warehouse.js';
 import { annotateCalls, CALLS_INGEST, writeCalls } from '../../sinks/clickhouse/rollup.js';
-import type { CallRecord } from '../../transforms/core/model.js';
+import { DISPOSITIONS, type CallRecord } from '../../transforms/core/model.js';
 import { openTestWarehouse } from '../helpers/warehouse.js';
 import { batch1, batch2, call } from './fixture.js';
 import { rowsOf } from './helpers.js';
@@ -118,24 +118,13 @@ describe('kpi_daily rollup', () => {
 
   it('stays exact over random histories of deliveries (property)', async () => {
     const db = await openTestWarehouse();
-    const dispositions = [
-      'answered',
-      'no_answer',
-      'busy',
-      'cancelled',
-      'abandoned',
-      'voicemail',
-      'failed',
-      'system',
-      'unknown',
-    ];
     const version = fc.record({
       call: fc.integer({ min: 0, max: 5 }),
       leg: fc.constantFrom(0, 0, 0, 1, 2),
       day: fc.integer({ min: 1, max: 3 }),
       hour: fc.constantFrom(0, 12, 23),
       direction: fc.constantFrom('inbound', 'outbound', 'internal'),
-      disposition: fc.constantFrom(...dispositions),
+      disposition: fc.constantFrom(...DISPOSITIONS),
       talk: fc.constantFrom(0, 5, 9, 10, 11, 119, 120, 121, 3600),
       ring: fc.integer({ min: 0, max: 30 }),
       ingested: fc.integer({ min: 0, max: 4 }), // few values, so that equal versions happen
