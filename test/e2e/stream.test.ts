@@ -37,6 +37,8 @@ describe('the stream end to end', () => {
     // The PBX resends when it misses the 200: twice more each.
     for (const body of [...CDRS, ...CDRS]) expect((await post(body)).status).toBe(200);
     await t.waitForCount(`SELECT count() AS n FROM {db}.call_events FINAL WHERE event_type = 'cdr'`, 3);
+    // Calls and events are separate topics, inserted by separate batches: wait for both.
+    await t.waitForCount(`SELECT count() AS n FROM {db}.calls FINAL`, 3);
     const rows = await t.query<Record<string, unknown>>(
       `SELECT call_id, tenant, source, connector_id, toString(started_at) AS started_at, direction, disposition, talk_seconds, total_seconds, trunk
        FROM {db}.calls FINAL ORDER BY call_id`,

@@ -116,6 +116,26 @@ describe('kpi_daily rollup', () => {
     }
   });
 
+  it('takes the last inserted of two versions with the same ingested_at, as calls FINAL does', async () => {
+    const db = await openTestWarehouse();
+    try {
+      await db.client.command({ query: `SYSTEM STOP MERGES ${db.database}.call_contrib` });
+      const at = { tenant: 'lon' as const, call_id: 'tie', at: '2024-05-01 10:00:00', direction: 'inbound' as const };
+      const versions = (['busy', 'failed', 'answered', 'no_answer', 'voicemail'] as const).map((disposition) => ({
+        ...call({ ...at, disposition, talk_seconds: disposition === 'answered' ? 30 : 0 }),
+        ingested_at: '2024-05-02 00:00:00.000',
+      }));
+      for (const v of versions) await writeCalls(db, rows([v])); // five parts, one version each
+      const [line] = await annotateCalls(db, [
+        JSON.stringify({ ...versions[0], ingested_at: '2024-05-03 00:00:00.000' }),
+      ]);
+      expect(JSON.parse(line!)).toMatchObject({ rollup_apply: 1, prev_exists: 1, prev_disposition: 'voicemail' });
+      expect(await differences(db)).toEqual([]);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('stays exact over random histories of deliveries (property)', async () => {
     const db = await openTestWarehouse();
     const version = fc.record({
