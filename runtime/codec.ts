@@ -32,6 +32,7 @@ const H = {
   meta: 'callhouse-meta',
   kind: 'callhouse-kind',
   replayOf: 'callhouse-replay-of',
+  callVersion: 'callhouse-call-version',
 } as const;
 
 /**
@@ -93,8 +94,58 @@ export function decodeRaw(m: InMessage): RawReceipt {
 
 export type NormalisedKind = 'call' | 'event' | 'report' | 'billing';
 
+/**
+ * A call message carries its identity and ingested_at in a header as well as in its value, so
+ * that the sink can order versions of a call without parsing every row (see callVersionOf).
+ */
 export function encodeCall(r: CallRecord): OutMessage {
-  return { key: boundedKey(`${r.tenant}|${r.connector_id}|${r.call_id}|${r.leg}`), value: JSON.stringify(r) };
+  return {
+    key: boundedKey(`${r.tenant}|${r.connector_id}|${r.call_id}|${r.leg}`),
+    value: JSON.stringify(r),
+    headers: { [H.callVersion]: JSON.stringify([r.tenant, r.connector_id, r.call_id, r.leg, r.ingested_at]) },
+  };
+}
+
+/** What the sink needs of a call to order its versions. */
+export interface CallVersion {
+  tenant: string;
+  connector_id: string;
+  call_id: string;
+  leg: number;
+  ingested_at: string;
+}
+
+/**
+ * The call version header of a message, when it has one that agrees with its value: each of
+ * the five fields must appear in the value exactly as JSON.stringify writes it. A message from
+ * another writer, or whose header disagrees, gives undefined (the sink then parses the value).
+ */
+export function callVersionOf(m: InMessage): CallVersion | undefined {
+  const h = m.headers[H.callVersion];
+  if (h === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(h);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(v) || v.length !== 5) return undefined;
+  const [tenant, connector_id, call_id, leg, ingested_at] = v as unknown[];
+  if (
+    typeof tenant !== 'string' ||
+    typeof connector_id !== 'string' ||
+    typeof call_id !== 'string' ||
+    typeof leg !== 'number' ||
+    typeof ingested_at !== 'string'
+  )
+    return undefined;
+  const version = { tenant, connector_id, call_id, leg, ingested_at };
+  // The bytes as latin1 (one character per byte): a value outside ASCII does not match, and the
+  // sink parses that message instead.
+  const text = m.value.toString('latin1');
+  for (const [name, value] of Object.entries(version))
+    if (!text.includes(`"${name}":${JSON.stringify(value)}`)) return undefined;
+  return version;
 }
 export function encodeEvent(r: CallEvent): OutMessage {
   return { key: boundedKey(`${r.tenant}|${r.connector_id}|${r.call_id}`), value: JSON.stringify(r) };

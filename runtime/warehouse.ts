@@ -22,7 +22,16 @@ export interface Warehouse {
   embedded: boolean;
   /** Where it is, without secrets. */
   describe: string;
+  /** The embedded engine's raw insert: the body's bytes go to the engine as they are (no copy into a string). */
+  rawInsert?: (params: RawInsert) => Promise<unknown>;
   close(): Promise<void>;
+}
+
+interface RawInsert {
+  table: string;
+  values: Buffer;
+  format: 'JSONEachRow';
+  settings: Record<string, string | number>;
 }
 
 /** chdb holds one data directory per process: one shared client per path, closed with its last user. */
@@ -52,10 +61,10 @@ export async function openWarehouse(opts: WarehouseOptions): Promise<Warehouse> 
     return withDatabase(existing, opts.database);
   }
   mkdirSync(path, { recursive: true });
-  let createChdbConnection: (o: { path: string }) => unknown;
+  let createChdbConnection: (o: { path: string }) => ChdbConnection;
   try {
     ({ createChdbConnection } = (await import('chdb/connection')) as {
-      createChdbConnection: (o: { path: string }) => unknown;
+      createChdbConnection: (o: { path: string }) => ChdbConnection;
     });
   } catch (e) {
     throw new CallhouseError(
@@ -63,15 +72,15 @@ export async function openWarehouse(opts: WarehouseOptions): Promise<Warehouse> 
       `the embedded warehouse (chdb) could not load: ${(e as Error).message}`,
     );
   }
-  const client = createClient({
-    connection: createChdbConnection({ path }),
-  } as unknown as Parameters<typeof createClient>[0]);
+  const connection = createChdbConnection({ path });
+  const client = createClient({ connection } as unknown as Parameters<typeof createClient>[0]);
   const entry = { wh: undefined as unknown as Warehouse, users: 1 };
   entry.wh = {
     client,
     database: opts.database,
     embedded: true,
     describe: `embedded ClickHouse in ${path}`,
+    rawInsert: (params) => connection.chdb.rawInsert(params),
     close: async () => {
       entry.users -= 1;
       if (entry.users > 0) return;
@@ -81,6 +90,10 @@ export async function openWarehouse(opts: WarehouseOptions): Promise<Warehouse> 
   };
   embeddedOpen.set(path, entry);
   return entry.wh;
+}
+
+interface ChdbConnection {
+  chdb: { rawInsert(params: RawInsert): Promise<unknown> };
 }
 
 function withDatabase(entry: { wh: Warehouse }, database: string): Warehouse {
@@ -130,12 +143,40 @@ export async function insertRows(
  * statement itself (not session SETs, which the embedded engine would keep for later inserts),
  * and the lines go in unchanged: no parse and re-serialisation on our side.
  */
-export async function insertLines(wh: Warehouse, table: string, lines: string[], token: string): Promise<void> {
+export async function insertLines(
+  wh: Warehouse,
+  table: string,
+  lines: readonly (string | Buffer)[],
+  token: string,
+): Promise<void> {
   if (lines.length === 0) return;
+  await insertBody(wh, table, joinLines(lines), token);
+}
+
+/** JSONEachRow lines as one body (Buffers are copied once, strings encoded once). */
+export function joinLines(lines: readonly (string | Buffer)[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const line of lines) parts.push(typeof line === 'string' ? Buffer.from(line) : line, NEWLINE);
+  return Buffer.concat(parts);
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * One INSERT of a JSONEachRow body with its own deduplication token. The embedded engine reads
+ * the bytes where they lie; a server gets them as the body of the statement.
+ */
+export async function insertBody(wh: Warehouse, table: string, body: Buffer, token: string): Promise<void> {
+  if (body.length === 0) return;
+  const settings = { insert_deduplicate: 1, insert_deduplication_token: token, date_time_input_format: 'best_effort' };
+  if (wh.rawInsert) {
+    await wh.rawInsert({ table: `${wh.database}.${table}`, values: body, format: 'JSONEachRow', settings });
+    return;
+  }
   await wh.client.command({
     query:
       `INSERT INTO ${wh.database}.${table} SETTINGS insert_deduplicate = 1, insert_deduplication_token = ${quote(token)}, ` +
-      `date_time_input_format = 'best_effort' FORMAT JSONEachRow\n${lines.join('\n')}`,
+      `date_time_input_format = 'best_effort' FORMAT JSONEachRow\n${body.toString('utf8')}`,
   });
 }
 

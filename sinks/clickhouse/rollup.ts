@@ -7,7 +7,8 @@
  * equals. The calls topic is keyed by call identity, so one call is only ever written by the one
  * sink consumer that owns its partition, in order.
  */
-import { insertLines, queryRows, type Warehouse } from '../../runtime/warehouse.js';
+import type { CallVersion } from '../../runtime/codec.js';
+import { insertBody, queryRows, type Warehouse } from '../../runtime/warehouse.js';
 
 /** The table calls are inserted into (its materialized views fill calls, call_contrib and the rollup). */
 export const CALLS_INGEST = 'calls_ingest';
@@ -42,14 +43,16 @@ export function epochMs(value: unknown): number {
   return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
 }
 
-function parse(line: string): Parsed | undefined {
-  let r: Record<string, unknown>;
-  try {
-    r = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return undefined;
+function parse(line: Buffer, version: CallVersion | undefined): Parsed | undefined {
+  let r: Record<string, unknown> | CallVersion | undefined = version;
+  if (!r) {
+    try {
+      r = JSON.parse(line.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) return undefined;
   }
-  if (r === null || typeof r !== 'object' || Array.isArray(r)) return undefined;
   const id: Identity = {
     tenant: String(r.tenant ?? ''),
     connector_id: String(r.connector_id ?? ''),
@@ -127,11 +130,18 @@ async function contribRows(wh: Warehouse, ids: Identity[], final: boolean): Prom
 }
 
 /**
- * The lines, each with the rollup columns appended. A line that is not a JSON object passes
- * unchanged (the warehouse rejects it, and the sink dead-letters it like any rejected row).
+ * The lines as one JSONEachRow body, each with the rollup columns appended. `versions` are the
+ * calls' version headers where the messages had them (see callVersionOf); other lines are parsed.
+ * A line that is not a JSON object passes unchanged (the warehouse rejects it, and the sink
+ * dead-letters it like any rejected row).
  */
-export async function annotateCalls(wh: Warehouse, lines: string[]): Promise<string[]> {
-  const parsed = lines.map(parse);
+export async function annotateCalls(
+  wh: Warehouse,
+  lines: readonly (string | Buffer)[],
+  versions: readonly (CallVersion | undefined)[] = [],
+): Promise<Buffer> {
+  const bytes = lines.map((l) => (typeof l === 'string' ? Buffer.from(l) : l));
+  const parsed = bytes.map((b, i) => parse(b, versions[i]));
   // The row of each call that becomes its newest version within this insert.
   const newest = new Map<string, number>();
   parsed.forEach((p, i) => {
@@ -143,25 +153,65 @@ export async function annotateCalls(wh: Warehouse, lines: string[]): Promise<str
     wh,
     [...newest.values()].map((i) => parsed[i]!),
   );
-  return lines.map((line, i) => {
+  // Each line up to its closing brace, then its rollup columns: sized first, then copied once.
+  const ends = new Int32Array(bytes.length);
+  const extras: Buffer[] = [];
+  let size = 0;
+  bytes.forEach((line, i) => {
     const p = parsed[i];
-    if (!p) return line;
-    let extra = '"rollup_apply":0';
-    if (newest.get(p.key) === i) {
-      const old = prev.get(p.key);
-      if (!old) extra = '"rollup_apply":1,"prev_exists":0';
-      else if (p.ms >= old.ms) {
-        extra =
+    const end = p ? objectEnd(line) : -1;
+    ends[i] = end;
+    let extra = NOT_APPLIED;
+    if (end === -1) extra = EMPTY;
+    else if (newest.get(p!.key) === i) {
+      const old = prev.get(p!.key);
+      if (!old) extra = NEW_CALL;
+      else if (p!.ms >= old.ms)
+        extra = Buffer.from(
           `"rollup_apply":1,"prev_exists":1,"prev_day":"${old.day}",` +
-          `"prev_source":${JSON.stringify(old.source)},"prev_direction":${JSON.stringify(old.direction)},` +
-          `"prev_disposition":${JSON.stringify(old.disposition)},` +
-          `"prev_talk_seconds":${old.talk_seconds},"prev_ring_seconds":${old.ring_seconds}`;
-      }
+            `"prev_source":${JSON.stringify(old.source)},"prev_direction":${JSON.stringify(old.direction)},` +
+            `"prev_disposition":${JSON.stringify(old.disposition)},` +
+            `"prev_talk_seconds":${old.talk_seconds},"prev_ring_seconds":${old.ring_seconds}`,
+        );
     }
-    const end = line.lastIndexOf('}');
-    const body = line.slice(0, end).trimEnd();
-    return `${body}${body.endsWith('{') ? '' : ','}${extra}}`;
+    extras.push(extra);
+    size += end === -1 ? line.length + 1 : end + 1 + extra.length + 2;
   });
+  const body = Buffer.allocUnsafe(size);
+  let at = 0;
+  bytes.forEach((line, i) => {
+    const end = ends[i]!;
+    if (end === -1) {
+      at += line.copy(body, at);
+    } else {
+      at += line.copy(body, at, 0, end);
+      if (!isEmptyObject(line, end)) body[at++] = 0x2c;
+      at += extras[i]!.copy(body, at);
+      body[at++] = 0x7d;
+    }
+    body[at++] = 0x0a;
+  });
+  return body.subarray(0, at);
+}
+
+const EMPTY = Buffer.alloc(0);
+const NOT_APPLIED = Buffer.from('"rollup_apply":0');
+const NEW_CALL = Buffer.from('"rollup_apply":1,"prev_exists":0');
+
+/** Where the object's closing brace is, after the whitespace before it (-1 without one). */
+function objectEnd(line: Buffer): number {
+  let end = line.lastIndexOf(0x7d);
+  if (end === -1) return -1;
+  while (end > 0 && isSpace(line[end - 1]!)) end--;
+  return end;
+}
+
+function isEmptyObject(line: Buffer, end: number): boolean {
+  return end > 0 && line[end - 1] === 0x7b;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }
 
 /**
@@ -174,9 +224,9 @@ export async function writeCalls(
   token: string = `calls-${Date.now()}-${Math.random().toString(36).slice(2)}`,
 ): Promise<void> {
   if (rows.length === 0) return;
-  const lines = await annotateCalls(
+  const body = await annotateCalls(
     wh,
     rows.map((r) => JSON.stringify(r)),
   );
-  await insertLines(wh, CALLS_INGEST, lines, token);
+  await insertBody(wh, CALLS_INGEST, body, token);
 }

@@ -12,24 +12,24 @@ export type Table = 'calls' | 'call_events' | 'report_rows' | 'billing_summary' 
 
 export interface TableRows {
   table: Table;
-  /** One JSON object per row (JSONEachRow). */
-  lines: string[];
+  /** One JSON object per row (JSONEachRow): the message's own bytes where it already is one. */
+  lines: (string | Buffer)[];
   /** The message each row came from (for dead-lettering a row the warehouse rejects). */
   origins: InMessage[];
 }
 
 export function rowsOf(topic: string, messages: InMessage[], topics: TopicNames): TableRows[] {
   const byTable = new Map<Table, TableRows>();
-  const add = (table: Table, line: string, m: InMessage): void => {
+  const add = (table: Table, line: string | Buffer, m: InMessage): void => {
     let t = byTable.get(table);
     if (!t) byTable.set(table, (t = { table, lines: [], origins: [] }));
     t.lines.push(line);
     t.origins.push(m);
   };
   for (const m of messages) {
-    if (topic === topics.calls) add('calls', text(m), m);
-    else if (topic === topics.callEvents) add('call_events', text(m), m);
-    else if (topic === topics.reportRows) add(kindOf(m) === 'billing' ? 'billing_summary' : 'report_rows', text(m), m);
+    if (topic === topics.calls) add('calls', m.value, m);
+    else if (topic === topics.callEvents) add('call_events', m.value, m);
+    else if (topic === topics.reportRows) add(kindOf(m) === 'billing' ? 'billing_summary' : 'report_rows', m.value, m);
     else if (topic === topics.deadLetters) {
       // The version is set when the dead letter is produced (a replay marks it replayed with a
       // later version; a replay that fails again is later still).
@@ -57,9 +57,9 @@ export function rowsOf(topic: string, messages: InMessage[], topics: TopicNames)
 }
 
 /** The row's connector and source, for the dead letter of a rejected row (whatever its shape). */
-export function rowOrigin(line: string): { connector_id: string; source: string } {
+export function rowOrigin(line: string | Buffer): { connector_id: string; source: string } {
   try {
-    const r = JSON.parse(line) as Record<string, unknown>;
+    const r = JSON.parse(line.toString()) as Record<string, unknown>;
     return { connector_id: String(r.connector_id ?? ''), source: String(r.source ?? '') };
   } catch {
     return { connector_id: '', source: '' };

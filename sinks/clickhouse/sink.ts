@@ -7,11 +7,11 @@
  */
 import type { Logger } from 'pino';
 import { CONNECTORS } from '../../connectors/registry.js';
-import { encodeDeadLetter } from '../../runtime/codec.js';
+import { callVersionOf, encodeDeadLetter } from '../../runtime/codec.js';
 import { deadLetter } from '../../runtime/dead-letters.js';
 import type { Batch, Bus, ConsumerHandle, TopicNames } from '../../runtime/kafka.js';
 import type { Metrics } from '../../runtime/metrics.js';
-import { insertLines, type Warehouse } from '../../runtime/warehouse.js';
+import { insertBody, joinLines, type Warehouse } from '../../runtime/warehouse.js';
 import { annotateCalls, CALLS_INGEST } from './rollup.js';
 import { rowOrigin, rowsOf, type TableRows } from './rows.js';
 
@@ -73,12 +73,21 @@ export async function sinkBatch(batch: Batch, deps: SinkDeps): Promise<void> {
   }
 }
 
+async function prepare(part: TableRows, deps: SinkDeps): Promise<Buffer> {
+  if (part.table === 'calls') return annotateCalls(deps.warehouse, part.lines, part.origins.map(callVersionOf));
+  return joinLines(part.lines);
+}
+
+function target(part: TableRows): string {
+  return part.table === 'calls' ? CALLS_INGEST : part.table;
+}
+
 async function insertWithRetry(part: TableRows, token: string, batch: Batch, deps: SinkDeps): Promise<void> {
   const { logger, metrics } = deps;
   for (let attempt = 0; ; attempt++) {
     const t0 = performance.now();
     try {
-      await insert(part.table, part.lines, token, deps);
+      await insert(part, token, deps);
       metrics.sinkBatchSeconds.observe({ table: part.table }, (performance.now() - t0) / 1000);
       metrics.sinkBatchRows.observe({ table: part.table }, part.lines.length);
       metrics.sinkRows.inc({ table: part.table }, part.lines.length);
@@ -100,12 +109,10 @@ async function insertWithRetry(part: TableRows, token: string, batch: Batch, dep
   }
 }
 
-/** Calls go through calls_ingest, annotated for the kpi_daily rollup; other tables directly. */
-async function insert(table: string, lines: string[], token: string, deps: SinkDeps): Promise<void> {
-  if (lines.length === 0) return;
-  if (table === 'calls')
-    await insertLines(deps.warehouse, CALLS_INGEST, await annotateCalls(deps.warehouse, lines), token);
-  else await insertLines(deps.warehouse, table, lines, token);
+/** Calls go to calls_ingest, annotated for the kpi_daily rollup (see rollup.ts); other tables as they are. */
+async function insert(part: TableRows, token: string, deps: SinkDeps): Promise<void> {
+  if (part.lines.length === 0) return;
+  await insertBody(deps.warehouse, target(part), await prepare(part, deps), token);
 }
 
 /** Splits a rejected batch until the rows the warehouse refuses are found; those become dead letters. */
@@ -149,7 +156,7 @@ async function rejectBadRows(
   ];
   for (const [half, t] of halves) {
     try {
-      await insert(half.table, half.lines, t, deps);
+      await insert(half, t, deps);
       deps.metrics.sinkRows.inc({ table: half.table }, half.lines.length);
     } catch (e) {
       if (isOutage(e)) return insertWithRetry(half, t, batch, deps);

@@ -7,9 +7,11 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callVersionOf, encodeCall } from '../../runtime/codec.js';
+import type { InMessage } from '../../runtime/kafka.js';
 import { migrate } from '../../runtime/migrations.js';
 import { rebuildRollups, rollupCheckSql } from '../../runtime/rollups.js';
-import { insertRows, insertLines, queryRows } from '../../runtime/warehouse.js';
+import { insertBody, insertRows, queryRows } from '../../runtime/warehouse.js';
 import { annotateCalls, CALLS_INGEST, writeCalls } from '../../sinks/clickhouse/rollup.js';
 import { DISPOSITIONS, type CallRecord } from '../../transforms/core/model.js';
 import { openTestWarehouse } from '../helpers/warehouse.js';
@@ -50,15 +52,81 @@ describe('kpi_daily rollup', () => {
     const all = [...batch1, ...batch2].reverse();
     for (const [i, r] of all.entries()) {
       const token = `one-${i}`;
-      const lines = await annotateCalls(wh, [JSON.stringify(r)]);
-      await insertLines(wh, CALLS_INGEST, lines, token);
-      await insertLines(wh, CALLS_INGEST, lines, token); // a retry of the same insert
+      const body = await annotateCalls(wh, [JSON.stringify(r)]);
+      await insertBody(wh, CALLS_INGEST, body, token);
+      await insertBody(wh, CALLS_INGEST, body, token); // a retry of the same insert
       await writeCalls(wh, rows([r])); // a redelivery
     }
     // And the whole data set again in one insert, each call twice within it.
     await writeCalls(wh, rows([...batch1, ...batch2, ...batch1, ...batch2]));
     expect(await differences(wh)).toEqual([]);
     expect(await rowsOf(wh, 'kpi_daily', 'ALL')).toEqual(await rowsOf(reference, 'kpi_daily', 'ALL'));
+  });
+
+  it('takes a call version from its message header only where the header agrees with the row', async () => {
+    const db = await openTestWarehouse();
+    try {
+      const a = batch1[0]!;
+      const b = batch1.find((r) => r.call_id !== a.call_id)!;
+      await writeCalls(db, rows([a])); // so that `a` has a counted version to look up
+      const later = { ...a, ingested_at: '2099-01-01 00:00:00.000' };
+      const message = (r: CallRecord, headers?: Record<string, string>): InMessage => {
+        const out = encodeCall(r);
+        return {
+          topic: 't',
+          partition: 0,
+          offset: '0',
+          key: out.key as string,
+          value: Buffer.from(out.value),
+          headers: headers ?? (out.headers as Record<string, string>),
+          timestamp: '0',
+        };
+      };
+      const good = [message(later), message(b)];
+      expect(callVersionOf(good[0]!)).toEqual({
+        tenant: a.tenant,
+        connector_id: a.connector_id,
+        call_id: a.call_id,
+        leg: a.leg,
+        ingested_at: '2099-01-01 00:00:00.000',
+      });
+      // A header that names another call, an older ingested_at, or none at all is not used.
+      const header = JSON.parse(good[0]!.headers['callhouse-call-version']!) as unknown[];
+      const liar = message(later, {
+        'callhouse-call-version': JSON.stringify([...header.slice(0, 4), '2000-01-01 00:00:00.000']),
+      });
+      const other = message(later, {
+        'callhouse-call-version': JSON.stringify([header[0], header[1], 'other', 0, header[4]]),
+      });
+      expect(callVersionOf(liar)).toBeUndefined();
+      expect(callVersionOf(other)).toBeUndefined();
+      expect(callVersionOf(message(later, {}))).toBeUndefined();
+      expect(callVersionOf(message({ ...later, tenant: 'zürich' }))).toBeUndefined(); // not ASCII: parsed instead
+      // With or without headers, the body sent to the warehouse is the same: `a` replaces its counted version.
+      const lines = good.map((m) => m.value);
+      const parsed = await annotateCalls(db, lines);
+      expect((await annotateCalls(db, lines, good.map(callVersionOf))).equals(parsed)).toBe(true);
+      expect((await annotateCalls(db, lines, [liar, other].map(callVersionOf))).equals(parsed)).toBe(true);
+      const [first, second] = parsed
+        .toString()
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(first).toMatchObject({
+        call_id: a.call_id,
+        rollup_apply: 1,
+        prev_exists: 1,
+        prev_disposition: a.disposition,
+      });
+      expect(second).toMatchObject({ call_id: b.call_id, rollup_apply: 1, prev_exists: 0 });
+      // Bytes around the object are kept as the engine would read them: whitespace, an empty object.
+      const odd = await annotateCalls(db, [Buffer.from('{ }'), Buffer.from(' {"call_id":"x"} \n'), 'not json']);
+      expect(odd.toString()).toBe(
+        '{"rollup_apply":1,"prev_exists":0}\n {"call_id":"x","rollup_apply":1,"prev_exists":0}\nnot json\n',
+      );
+    } finally {
+      await db.drop();
+    }
   });
 
   it('moves a corrected call from its old day, direction and disposition to the new ones', async () => {
@@ -126,10 +194,14 @@ describe('kpi_daily rollup', () => {
         ingested_at: '2024-05-02 00:00:00.000',
       }));
       for (const v of versions) await writeCalls(db, rows([v])); // five parts, one version each
-      const [line] = await annotateCalls(db, [
+      const body = await annotateCalls(db, [
         JSON.stringify({ ...versions[0], ingested_at: '2024-05-03 00:00:00.000' }),
       ]);
-      expect(JSON.parse(line!)).toMatchObject({ rollup_apply: 1, prev_exists: 1, prev_disposition: 'voicemail' });
+      expect(JSON.parse(body.toString())).toMatchObject({
+        rollup_apply: 1,
+        prev_exists: 1,
+        prev_disposition: 'voicemail',
+      });
       expect(await differences(db)).toEqual([]);
     } finally {
       await db.drop();
