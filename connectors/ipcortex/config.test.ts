@@ -46,7 +46,8 @@ describe('ipcortex config', () => {
   });
 
   it('every field is described with an example; the example config is valid', () => {
-    const shape = (ipcortexConfigSchema as any).in.shape as Record<string, { description?: string }>;
+    const shape = (ipcortexConfigSchema as unknown as { in: { shape: Record<string, { description?: string }> } }).in
+      .shape;
     for (const [name, field] of Object.entries(shape)) {
       if (name === 'type') continue;
       expect(field.description, name).toMatch(/Example: `.+`$/);

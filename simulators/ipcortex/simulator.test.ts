@@ -12,13 +12,30 @@ async function sim(opts: IpcortexSimulatorOptions = {}) {
   return s;
 }
 
+/** The parts of the simulator's answers these tests read. */
+type CallRow = Record<string, unknown> & { acctid: number };
+interface Group {
+  name: string;
+  device?: string;
+  calls: CallRow[];
+}
+interface CompanyCalls {
+  name: string;
+  in: Record<string, Group>;
+  out: Record<string, Group>;
+}
+interface Reply {
+  result: string;
+  values: Record<string, Group & CompanyCalls>;
+}
+
 async function post(s: IpcortexSimulator, path: string, body: unknown, cookie?: string) {
   const res = await fetch(`${s.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
     body: JSON.stringify(body),
   });
-  return { status: res.status, cookies: res.headers.getSetCookie(), json: (await res.json()) as any };
+  return { status: res.status, cookies: res.headers.getSetCookie(), json: (await res.json()) as Reply };
 }
 
 const KEY = { type: 'auth', key: 'sim-api-key-0001' };
@@ -50,10 +67,10 @@ describe('ipcortex simulator', () => {
     const s = await sim();
     const r = await post(s, '/rest/call/incalls', { type: 'cdr', scope: { ...day, company: ['acme'] }, auth: KEY });
     expect(r.json.result).toBe('success');
-    const [ext, group] = Object.entries(r.json.values)[0] as [string, any];
+    const [ext, group] = Object.entries(r.json.values)[0]!;
     expect(ext).toMatch(/^\d{3}$/);
     expect(Object.keys(group)).toEqual(['name', 'calls']);
-    expect(Object.keys(group.calls[0])).toEqual([
+    expect(Object.keys(group.calls[0]!)).toEqual([
       'acctid',
       'calldate',
       'caller',
@@ -66,7 +83,7 @@ describe('ipcortex simulator', () => {
     ]);
     const acme = s.expectedCalls('2026-03-10').filter((c) => c.company === 'acme' && c.in);
     const got = Object.values(r.json.values)
-      .flatMap((g: any) => g.calls.map((x: any) => x.acctid))
+      .flatMap((g) => g.calls.map((x) => x.acctid))
       .sort();
     expect(got).toEqual(acme.map((c) => c.acctid).sort());
   });
@@ -74,7 +91,7 @@ describe('ipcortex simulator', () => {
   it('outcalls: keyed by MAC + port device ids, with device name, cost and trunk', async () => {
     const s = await sim();
     const r = await post(s, '/rest/call/outcalls', { type: 'cdr', scope: day, auth: KEY });
-    for (const [id, group] of Object.entries(r.json.values) as [string, any][]) {
+    for (const [id, group] of Object.entries(r.json.values)) {
       expect(id).toMatch(/^[0-9a-f]{12}\d$/);
       expect(Object.keys(group)).toEqual(['name', 'device', 'calls']);
       for (const call of group.calls) {
@@ -99,24 +116,24 @@ describe('ipcortex simulator', () => {
     const s = await sim();
     const r = await post(s, '/rest/call/allcalls', { type: 'cdr', scope: { ...day, days: 1 }, auth: KEY });
     expect(Object.keys(r.json.values)).toEqual(['default', 'acme']);
-    const d = r.json.values.default;
+    const d = r.json.values.default!;
     expect(d.name).toBe('Default Company');
-    const ins = Object.values(d.in).flatMap((g: any) => g.calls);
-    const outs = Object.values(d.out).flatMap((g: any) => g.calls);
-    expect(ins.every((c: any) => 'ddi' in c)).toBe(true);
-    expect(outs.every((c: any) => !('cost' in c))).toBe(true);
+    const ins = Object.values(d.in).flatMap((g) => g.calls);
+    const outs = Object.values(d.out).flatMap((g) => g.calls);
+    expect(ins.every((c) => 'ddi' in c)).toBe(true);
+    expect(outs.every((c) => !('cost' in c))).toBe(true);
     const internal = s.expectedCalls('2026-03-10').filter((c) => c.company === 'default' && c.kind === 'internal');
     expect(internal.length).toBeGreaterThan(0);
     for (const c of internal) {
-      expect(ins.some((x: any) => x.acctid === c.acctid)).toBe(true);
-      expect(outs.some((x: any) => x.acctid === c.acctid)).toBe(true);
+      expect(ins.some((x) => x.acctid === c.acctid)).toBe(true);
+      expect(outs.some((x) => x.acctid === c.acctid)).toBe(true);
     }
   });
 
   it('outsummary: company totals; per-device rows only with detail', async () => {
     const s = await sim();
     const plain = await post(s, '/rest/call/outsummary', { type: 'cdr', scope: { year: 2026, month: 2 }, auth: KEY });
-    expect(Object.keys(plain.json.values.default)).toEqual(['name', 'cost', 'seconds', 'unknown']);
+    expect(Object.keys(plain.json.values.default!)).toEqual(['name', 'cost', 'seconds', 'unknown']);
     const detail = await post(s, '/rest/call/outsummary', {
       type: 'cdr',
       scope: { year: 2026, month: 2, detail: true, company: 'acme' },
@@ -124,7 +141,7 @@ describe('ipcortex simulator', () => {
     });
     expect(Object.keys(detail.json.values)).toEqual(['acme']);
     const devices = [...s.expectedSummary(2026, 2).get('acme')!.keys()].sort();
-    expect(Object.keys(detail.json.values.acme).slice(4).sort()).toEqual(devices);
+    expect(Object.keys(detail.json.values.acme!).slice(4).sort()).toEqual(devices);
   });
 
   it('a report without month/year fails as the API does', async () => {
