@@ -1,16 +1,16 @@
 /**
  * The warehouse's own insert rate for the sink's rows, into a fresh database, two inserts at a
  * time as the sink's two concurrent partitions, batches of the sink's batch_rows:
- *  - `lines`: the rows as ready JSONEachRow text, one INSERT with its settings inline (what the
- *    sink sends, minus Kafka): the ceiling the sink is compared with;
- *  - `ingest`: the same text into calls_ingest, which also writes the kpi_daily rollup's tables
+ *  - `lines`: the rows as a ready JSONEachRow body, through insertBody (what the sink sends,
+ *    minus Kafka and the rollup columns): the ceiling the sink is compared with;
+ *  - `ingest`: the same body into calls_ingest, which also writes the kpi_daily rollup's tables
  *    (every row a new call, so no look-up): the ceiling of the sink's writes with the rollup;
  *  - `insertRows`: the row objects through runtime/warehouse.ts insertRows (clickhouse-js
  *    encoding, settings as session SETs), the path other writers use.
  */
 import { migrate } from '../runtime/migrations.js';
 import { warehouseOptions } from '../runtime/service.js';
-import { insertRows, openWarehouse, type Warehouse } from '../runtime/warehouse.js';
+import { insertBody, insertRows, joinLines, openWarehouse, type Warehouse } from '../runtime/warehouse.js';
 import type { BenchEnv } from './env.js';
 import { baseCalls, callAt } from './rows.js';
 
@@ -31,19 +31,13 @@ export async function warehouseInsert(
     await migrate(wh);
     const base = baseCalls(config);
     const size = config.sink.batch_rows;
-    const texts = [0, 1, 2, 3].map((b) =>
-      Array.from({ length: size }, (_, k) => JSON.stringify(callAt(base, b * size + k))).join('\n'),
+    // Bodies built before the clock starts, so the figures are the engine's alone.
+    const bodies = [0, 1, 2, 3].map((b) =>
+      joinLines(Array.from({ length: size }, (_, k) => JSON.stringify(callAt(base, b * size + k)))),
     );
-    const lines = await timed(opts, size, (from) =>
-      wh.client.command({
-        query: `INSERT INTO ${wh.database}.calls SETTINGS insert_deduplicate = 1, insert_deduplication_token = 'lines-${from}' FORMAT JSONEachRow\n${texts[(from / size) % texts.length]!}`,
-      }),
-    );
-    const ingest = await timed(opts, size, (from) =>
-      wh.client.command({
-        query: `INSERT INTO ${wh.database}.calls_ingest SETTINGS insert_deduplicate = 1, insert_deduplication_token = 'ingest-${from}' FORMAT JSONEachRow\n${texts[(from / size) % texts.length]!}`,
-      }),
-    );
+    const body = (from: number): Buffer => bodies[(from / size) % bodies.length]!;
+    const lines = await timed(opts, size, (from) => insertBody(wh, 'calls', body(from), `lines-${from}`));
+    const ingest = await timed(opts, size, (from) => insertBody(wh, 'calls_ingest', body(from), `ingest-${from}`));
     const objects = await timed({ ...opts, rows: Math.min(opts.rows, size * 6) }, size, (from) =>
       insertRows(
         wh,

@@ -173,10 +173,9 @@ export async function insertBody(wh: Warehouse, table: string, body: Buffer, tok
     await wh.rawInsert({ table: `${wh.database}.${table}`, values: body, format: 'JSONEachRow', settings });
     return;
   }
+  const inline = Object.entries(settings).map(([k, v]) => `${k} = ${typeof v === 'number' ? v : quote(v)}`);
   await wh.client.command({
-    query:
-      `INSERT INTO ${wh.database}.${table} SETTINGS insert_deduplicate = 1, insert_deduplication_token = ${quote(token)}, ` +
-      `date_time_input_format = 'best_effort' FORMAT JSONEachRow\n${body.toString('utf8')}`,
+    query: `INSERT INTO ${wh.database}.${table} SETTINGS ${inline.join(', ')} FORMAT JSONEachRow\n${body.toString('utf8')}`,
   });
 }
 
