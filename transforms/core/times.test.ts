@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime, IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { CH_FORMAT, toChLocal, toChUtc, zoneOf } from './times.js';
+import { CH_FORMAT, parseTime, plusSeconds, toChLocal, toChUtc, zoneOf } from './times.js';
 
 // Whole-hour, half-hour and 45-minute offsets; a 30-minute DST shift (Lord Howe); zones whose
 // rules changed; and UTC.
@@ -72,5 +72,81 @@ describe('remembered zone offsets', () => {
   it('leaves an unknown zone invalid', () => {
     expect(zoneOf('Europe/Londn').isValid).toBe(false);
     expect(toChLocal(DateTime.utc(), 'Europe/Londn')).toBe('Invalid DateTime');
+  });
+});
+
+describe('parseTime of YYYY-MM-DD HH:MM:SS', () => {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const reference = (s: string, zone: string): number | 'invalid' => {
+    const dt = DateTime.fromFormat(s, 'yyyy-MM-dd HH:mm:ss', { zone, locale: 'en-US' });
+    return dt.isValid ? dt.toMillis() : 'invalid';
+  };
+  const ours = (s: string, zone: string): number | 'invalid' => {
+    try {
+      return parseTime(s, { zone }).toMillis();
+    } catch {
+      return 'invalid';
+    }
+  };
+
+  it('reads what luxon reads with that format, invalid fields and DST gaps and overlaps too (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ZONES),
+        fc.integer({ min: 1990, max: 2100 }),
+        // Fields past their ranges too: month 13, day 31 of a short month, hour 24, minute 60.
+        fc.tuple(
+          fc.integer({ min: 0, max: 13 }),
+          fc.integer({ min: 0, max: 32 }),
+          fc.integer({ min: 0, max: 24 }),
+          fc.integer({ min: 0, max: 60 }),
+          fc.integer({ min: 0, max: 60 }),
+        ),
+        (zone, year, [month, day, hour, minute, second]) => {
+          const s = `${year}-${two(month)}-${two(day)} ${two(hour)}:${two(minute)}:${two(second)}`;
+          expect(ours(s, zone), `${zone} ${s}`).toBe(reference(s, zone));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads local times in a gap and an overlap as luxon does', () => {
+    for (const [zone, s] of [
+      ['Europe/London', '2024-03-31 01:30:00'],
+      ['Europe/London', '2024-10-27 01:30:00'],
+      ['Australia/Lord_Howe', '2024-10-06 02:15:00'],
+      ['Australia/Lord_Howe', '2024-04-07 01:45:00'],
+    ] as const) {
+      expect(ours(s, zone), `${zone} ${s}`).toBe(reference(s, zone));
+    }
+  });
+
+  it('still says which field is wrong, and still refuses an unknown zone', () => {
+    expect(() => parseTime('2024-02-30 10:00:00', { zone: 'UTC', field: 'timestart' })).toThrow(
+      /timestart: not a time: "2024-02-30 10:00:00"/,
+    );
+    expect(() => parseTime('2024-02-03 10:00:00', { zone: 'Europe/Londn' })).toThrow(/unknown time zone/);
+  });
+});
+
+describe('plusSeconds', () => {
+  it('gives what luxon plus gives, in any zone and across transitions (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ZONES),
+        instant,
+        fc.oneof(fc.integer({ min: -100_000, max: 100_000 }), fc.double({ min: -1000, max: 1000, noNaN: true })),
+        (zone, ts, seconds) => {
+          const dt = DateTime.fromMillis(ts, { zone });
+          const ours = plusSeconds(dt, seconds);
+          const theirs = dt.plus({ seconds });
+          expect(ours.toMillis()).toBe(theirs.toMillis());
+          expect(ours.zoneName).toBe(theirs.zoneName);
+          expect(ours.toISO()).toBe(theirs.toISO());
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -5,7 +5,7 @@ import type { NormaliseContext } from '../../connectors/core/contract.js';
 import type { CallRecord, Direction, Disposition } from '../core/model.js';
 import { buildCall } from '../core/records.js';
 import { parseDuration, parseOptionalDuration } from '../core/durations.js';
-import { parseTime } from '../core/times.js';
+import { parseTime, plusSeconds } from '../core/times.js';
 import { dispositionFromTalk, dispositionOf } from '../core/dispositions.js';
 import { phoneParts } from '../core/phones.js';
 import { scaleDown } from '../core/money.js';
@@ -43,8 +43,8 @@ export function callFromMerged(ctx: NormaliseContext, m: MergedCall, opts: CallO
   return buildCall(ctx, {
     call_id: callId,
     started,
-    answered: talk > 0 ? started.plus({ seconds: ring }) : null,
-    ended: started.plus({ seconds: ring + talk }),
+    answered: talk > 0 ? plusSeconds(started, ring) : null,
+    ended: plusSeconds(started, ring + talk),
     direction: directionOf(inn, out, callee.e164),
     caller: caller.raw,
     callee: callee.raw,

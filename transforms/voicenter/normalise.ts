@@ -10,7 +10,7 @@ import type { NormaliseContext } from '../../connectors/core/contract.js';
 import type { CallRecord, Direction, Disposition, Normalised } from '../core/model.js';
 import { emptyNormalised } from '../core/model.js';
 import { buildCall } from '../core/records.js';
-import { parseTime } from '../core/times.js';
+import { parseTime, plusSeconds } from '../core/times.js';
 import { parseOptionalDuration } from '../core/durations.js';
 import { dispositionOf } from '../core/dispositions.js';
 import { phoneParts } from '../core/phones.js';
@@ -184,6 +184,6 @@ function answerAndEnd(
 ): { answered: DateTime | null; ended: DateTime | null } {
   const wait = queueWait ?? (type?.queue ? null : 0);
   if (wait === null || ring === null || talk === null) return { answered: null, ended: null };
-  const answered = disposition === 'answered' ? started.plus({ seconds: wait + ring }) : null;
-  return { answered, ended: started.plus({ seconds: wait + ring + talk }) };
+  const answered = disposition === 'answered' ? plusSeconds(started, wait + ring) : null;
+  return { answered, ended: plusSeconds(started, wait + ring + talk) };
 }

@@ -13,7 +13,7 @@ import { buildCall } from '../core/records.js';
 import { emptyNormalised, type Normalised } from '../core/model.js';
 import { parseDuration, parseOptionalDuration } from '../core/durations.js';
 import { callShape } from './call-shape.js';
-import { parseTime, type DisplayFormat } from '../core/times.js';
+import { parseTime, plusSeconds, type DisplayFormat } from '../core/times.js';
 import { isObject, text } from './event-body.js';
 
 export function isCdrRecord(v: unknown): v is Record<string, unknown> {
@@ -70,8 +70,8 @@ export function normaliseCdr(r: Record<string, unknown>, ctx: NormaliseContext):
     buildCall(ctx, {
       call_id: callId,
       started,
-      answered: talk > 0 ? started.plus({ seconds: ring }) : null,
-      ended: started.plus({ seconds: total }),
+      answered: talk > 0 ? plusSeconds(started, ring) : null,
+      ended: plusSeconds(started, total),
       ...shape,
       did: text(r.did_number),
       queue: firstQueue(r.queues),

@@ -16,7 +16,7 @@ import { buildCall, buildEvent, digest } from '../core/records.js';
 import { emptyNormalised, type EventType, type Normalised } from '../core/model.js';
 import { parseDuration, parseOptionalDuration } from '../core/durations.js';
 import { callShape } from './call-shape.js';
-import { parseTime, type DisplayFormat } from '../core/times.js';
+import { parseTime, plusSeconds, type DisplayFormat } from '../core/times.js';
 import { isObject, stableJson, text, type PEvent } from './event-body.js';
 
 interface EventConfig {
@@ -74,14 +74,14 @@ function callEndDetails(ev: PEvent, ctx: NormaliseContext): Normalised {
   // agent_ring_time is the wait from entering a queue to an agent answering; 0 on calls that met
   // no queue, so 0 says nothing and stays null.
   const wait = parseOptionalDuration(m.agent_ring_time, 'agent_ring_time', null);
-  const ended = started.plus({ seconds: total });
+  const ended = plusSeconds(started, total);
 
   const out = emptyNormalised();
   out.calls.push(
     buildCall(ctx, {
       call_id: callId,
       started,
-      answered: talk > 0 || shape.disposition === 'answered' ? started.plus({ seconds: ring }) : null,
+      answered: talk > 0 || shape.disposition === 'answered' ? plusSeconds(started, ring) : null,
       ended,
       ...shape,
       did: text(m.did_number),
@@ -139,8 +139,8 @@ function callEndTimeline(ev: PEvent, ctx: NormaliseContext): Normalised {
       parent_call_id: uid,
       leg: 1,
       started,
-      answered: talk > 0 ? started.plus({ seconds: ring }) : null,
-      ended: started.plus({ seconds: total }),
+      answered: talk > 0 ? plusSeconds(started, ring) : null,
+      ended: plusSeconds(started, total),
       ...shape,
       did: text(m.did_number),
       ring_seconds: ring,

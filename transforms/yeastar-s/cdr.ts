@@ -7,7 +7,7 @@ import { buildCall } from '../core/records.js';
 import { dispositionOf, directionOf } from '../core/dispositions.js';
 import { parseDuration, parseOptionalDuration } from '../core/durations.js';
 import { phoneParts } from '../core/phones.js';
-import { parseTime } from '../core/times.js';
+import { parseTime, plusSeconds } from '../core/times.js';
 import { field, type ReportView } from './report.js';
 
 /** The PBX's clock may disagree with the configured zone by this much before we say so. */
@@ -49,8 +49,8 @@ export function callOfCdr(ctx: NormaliseContext, view: ReportView, started: Date
   return buildCall(ctx, {
     call_id: view.callid,
     started,
-    answered: talk > 0 ? started.plus({ seconds: ring }) : null,
-    ended: started.plus({ seconds: total }),
+    answered: talk > 0 ? plusSeconds(started, ring) : null,
+    ended: plusSeconds(started, total),
     direction,
     caller: caller.raw,
     callee: callee.raw,
