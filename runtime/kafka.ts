@@ -1,11 +1,14 @@
 /**
- * The one module that knows the Kafka client (kafkajs), so the client can be swapped. Producers
- * are idempotent and wait for all in-sync replicas; consumers never auto-commit: callers commit
- * a batch's offsets only once its output is durable.
+ * The one module that uses the Kafka client (kafkajs, loaded by kafka-client.ts), so the client
+ * can be swapped. Producers are idempotent and wait for all in-sync replicas; consumers never
+ * auto-commit: callers commit a batch's offsets only once its output is durable.
  */
-import { Kafka, logLevel, type Admin, type Consumer, type Producer, type ITopicConfig, type LogEntry } from 'kafkajs';
+import type { Admin, Consumer, Kafka, Producer, ITopicConfig, LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import { CallhouseError } from './errors.js';
+import { createPartitioner, kafkajs } from './kafka-client.js';
+
+const { logLevel } = kafkajs;
 
 export interface OutMessage {
   key?: string | null;
@@ -80,7 +83,7 @@ export class Bus {
 
   constructor(private readonly opts: BusOptions) {
     const log = opts.logger;
-    this.kafka = new Kafka({
+    this.kafka = new kafkajs.Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,
       connectionTimeout: 5000,
@@ -168,7 +171,12 @@ export class Bus {
   private async getProducer(): Promise<Producer> {
     if (this.producer) return this.producer;
     this.producerConnecting ??= (async () => {
-      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+      const p = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 5,
+        allowAutoTopicCreation: false,
+        createPartitioner,
+      });
       await p.connect();
       this.producer = p;
       return p;
