@@ -42,9 +42,15 @@ export function murmur2(data: Buffer): number {
   return h | 0;
 }
 
+/** What the partitioner reads of a partition's metadata. */
+interface PartitionInfo {
+  partitionId: number;
+  leader: number;
+}
+
 interface PartitionerArgs {
   topic: string;
-  partitionMetadata: { partitionId: number; leader: number }[];
+  partitionMetadata: PartitionInfo[];
   message: { key?: Buffer | string | null; partition?: number };
 }
 
@@ -71,7 +77,7 @@ export function createPartitioner(): (args: PartitionerArgs) => number {
 /** kafkajs's groupMessagesPerPartition in one pass: the same lists, in the same order. */
 export function groupPerPartition<T>(args: {
   topic: string;
-  partitionMetadata: { partitionId: number; leader: number }[];
+  partitionMetadata: PartitionInfo[];
   messages: T[];
   partitioner: (a: { topic: string; partitionMetadata: unknown; message: T }) => number;
 }): Record<number, T[]> {

@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, IANAZone, type DateObjectUnits } from 'luxon';
 import { CallhouseError } from '../../runtime/errors.js';
 
 /** ClickHouse's DateTime64(3) text form. */
@@ -123,9 +123,9 @@ export function parseTime(value: unknown, opts: ParseTimeOptions): DateTime {
     // The most common vendor form, read without luxon's format parser (which builds its
     // matcher from the format string on every call). Anything the fields do not make a valid
     // local time of falls through to the parser below, for the same answer and the same error.
-    const local = DateTime.fromObject(
+    const local = wallClockIn(
       { year: +wall[1]!, month: +wall[2]!, day: +wall[3]!, hour: +wall[4]!, minute: +wall[5]!, second: +wall[6]! },
-      { zone: zoneOf(opts.zone) },
+      opts.zone,
     );
     if (local.isValid) return local.toUTC();
   }
@@ -165,7 +165,7 @@ function candidateFormats(s: string, display: DisplayFormat | undefined): string
  * one that happened first.
  */
 function localFromParts(naive: DateTime, zone: string): DateTime {
-  const local = DateTime.fromObject(
+  const local = wallClockIn(
     {
       year: naive.year,
       month: naive.month,
@@ -175,12 +175,17 @@ function localFromParts(naive: DateTime, zone: string): DateTime {
       second: naive.second,
       millisecond: naive.millisecond,
     },
-    { zone: zoneOf(zone) },
+    zone,
   );
   if (!local.isValid) {
     throw new CallhouseError('CONFIG_INVALID', `unknown time zone ${JSON.stringify(zone)}`);
   }
   return local;
+}
+
+/** Wall-clock fields as local time in `zone`: invalid when the fields or the zone are. */
+function wallClockIn(parts: DateObjectUnits, zone: string): DateTime {
+  return DateTime.fromObject(parts, { zone: zoneOf(zone) });
 }
 
 function fromEpoch(n: number, field: string): DateTime {
