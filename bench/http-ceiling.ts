@@ -33,6 +33,7 @@ export async function httpCeiling(
     metrics: new Metrics(),
     status,
     trustedProxies: [],
+    rateLimitPerSource: config.ingest.rate_limit_per_source,
     ready: async () => ({ kafka: true, warehouse: true }),
   });
   const url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
