@@ -1,5 +1,5 @@
 /**
- * kafkajs as the Bus uses it, with its producer's two per-message hot spots replaced (2.2.4 is
+ * kafkajs as the Bus uses it, with its producer's three per-message hot spots replaced (2.2.4 is
  * the client's last release, so they are mended here rather than upstream):
  *
  * - Keyed messages choose their partition by murmur2 of the key, as Java's default partitioner
@@ -11,9 +11,15 @@
  *   650,000 copies). `groupPerPartition` does it in one pass. kafkajs has no option for it, so
  *   its module is replaced in Node's module cache before kafkajs is first loaded, which only this
  *   module does.
+ * - kafkajs encodes a Produce request through an Encoder per record and per header (each a
+ *   zero-filled 512-byte buffer), copied into the record batch, then the partition, then the
+ *   topic. `produceRequest` (kafka-produce.ts) writes the same bytes in one pass into one buffer.
+ *   Its module is replaced in the same way, before Produce versions 4 to 7 load: they keep
+ *   version 3's function when they load, not the module.
  */
 import { createRequire } from 'node:module';
 import type * as KafkaJs from 'kafkajs';
+import { PRODUCE_V3_MODULE, produceRequest } from './kafka-produce.js';
 
 const require = createRequire(import.meta.url);
 
@@ -93,12 +99,22 @@ export function groupPerPartition<T>(args: {
 
 export const GROUPING_MODULE = 'kafkajs/src/producer/groupMessagesPerPartition.js';
 
+/** The Produce versions that take version 3's function when they load (6 and 7 through 5). */
+const PRODUCE_V3_USERS = [4, 5].map((v) => `kafkajs/src/protocol/requests/produce/v${v}/request.js`);
+
+function replaceExports(module: string, exports: unknown): void {
+  const path = require.resolve(module);
+  require(path);
+  const cached = require.cache[path];
+  if (cached) cached.exports = exports;
+}
+
 function loadKafkajs(): typeof KafkaJs {
-  const grouping = require.resolve(GROUPING_MODULE);
   if (!require.cache[require.resolve('kafkajs/src/producer/sendMessages.js')]) {
-    require(grouping);
-    const cached = require.cache[grouping];
-    if (cached) cached.exports = groupPerPartition;
+    replaceExports(GROUPING_MODULE, groupPerPartition);
+  }
+  if (!PRODUCE_V3_USERS.some((m) => require.cache[require.resolve(m)])) {
+    replaceExports(PRODUCE_V3_MODULE, produceRequest);
   }
   return require('kafkajs') as typeof KafkaJs;
 }
