@@ -16,6 +16,9 @@
  *   topic. `produceRequest` (kafka-produce.ts) writes the same bytes in one pass into one buffer.
  *   Its module is replaced in the same way, before Produce versions 4 to 7 load: they keep
  *   version 3's function when they load, not the module.
+ *
+ * One addition to its consumer: `beforeGroupChange` lets the Bus finish a member's pipelined
+ * batches before the member rejoins a rebalancing group or leaves it.
  */
 import { createRequire } from 'node:module';
 import type * as KafkaJs from 'kafkajs';
@@ -120,3 +123,36 @@ function loadKafkajs(): typeof KafkaJs {
 }
 
 export const kafkajs = loadKafkajs();
+
+/**
+ * Runs `fn(groupId, memberId)` to completion before a consumer of this process (re)joins its group or
+ * leaves it. kafkajs rejoins a rebalancing group from its fetch loop, which no longer waits for
+ * a pipelined batch (see Bus.consume); without this, the partition's next owner could start
+ * while this member's last insert was still running.
+ */
+export function beforeGroupChange(fn: GroupWait): void {
+  const proto = (require('kafkajs/src/consumer/consumerGroup.js') as { prototype: GroupPrototype }).prototype;
+  if (proto[WAITS]) {
+    proto[WAITS].push(fn);
+    return;
+  }
+  const waits = [fn];
+  proto[WAITS] = waits;
+  for (const name of ['joinAndSync', 'leave'] as const) {
+    const original = proto[name];
+    proto[name] = async function (this: { groupId: string; memberId: string | null }, ...args: unknown[]) {
+      for (const wait of waits) await wait(this.groupId, this.memberId);
+      return original.apply(this, args);
+    };
+  }
+}
+
+type GroupWait = (groupId: string, memberId: string | null) => Promise<void>;
+
+const WAITS = Symbol('callhouse.beforeGroupChange');
+
+interface GroupPrototype {
+  joinAndSync(...args: unknown[]): Promise<unknown>;
+  leave(...args: unknown[]): Promise<unknown>;
+  [WAITS]?: GroupWait[];
+}

@@ -3,10 +3,10 @@
  * can be swapped. Producers are idempotent and wait for all in-sync replicas; consumers never
  * auto-commit: callers commit a batch's offsets only once its output is durable.
  */
-import type { Admin, Consumer, Kafka, Producer, ITopicConfig, LogEntry } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage, Producer, ITopicConfig, LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import { CallhouseError } from './errors.js';
-import { createPartitioner, kafkajs } from './kafka-client.js';
+import { beforeGroupChange, createPartitioner, kafkajs } from './kafka-client.js';
 
 const { logLevel } = kafkajs;
 
@@ -35,6 +35,12 @@ export interface Batch {
   /** Keeps the group membership alive during long work (warehouse retries). */
   heartbeat(): Promise<void>;
   isRunning(): boolean;
+  /**
+   * Settles once this partition's previous batch is handled and committed; rejects if it failed
+   * (this batch must then write nothing: both are delivered again). Already settled unless the
+   * consumer is pipelined.
+   */
+  previous: Promise<void>;
 }
 
 export interface TopicSpec {
@@ -300,6 +306,13 @@ export class Bus {
   /**
    * Consumes `topics` as a member of `groupId`. `handle` gets one partition's batch at a time;
    * its offsets are committed only when it resolves. A throw makes the client re-deliver the batch.
+   *
+   * `pipelined`: the next fetch starts while a batch is still being handled, so fetching and
+   * decoding overlap the handler's slow part (a warehouse insert). At most one batch per partition
+   * is then still being handled; `batch.previous` tells the next one when it is done. Its offsets
+   * are committed when it resolves; if it throws, the partition is read again from that batch.
+   * The group never rebalances and the consumer never leaves while a batch is unsettled (see
+   * kafka-client.ts), so a partition is never handled by two members at once.
    */
   async consume(opts: {
     groupId: string;
@@ -309,6 +322,7 @@ export class Bus {
     minBytes?: number;
     maxBytesPerPartition?: number;
     partitionsConsumedConcurrently?: number;
+    pipelined?: boolean;
     handle(batch: Batch): Promise<void>;
   }): Promise<ConsumerHandle> {
     const consumer = this.kafka.consumer({
@@ -323,6 +337,16 @@ export class Bus {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumers.add(consumer);
+    /** Per topic|partition: the batch still being handled (pipelined). */
+    const inflight = new Map<string, Promise<void>>();
+    /** Per topic|partition: the offset it was sought back to after a batch failed. */
+    const rewindTo = new Map<string, bigint>();
+    /** This member's key in `unsettled`: its id changes only when it joins anew. */
+    let member = `${opts.groupId}|`;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      member = `${opts.groupId}|${e.payload.memberId}`;
+      rewindTo.clear();
+    });
     await consumer.connect();
     for (const topic of opts.topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
     await consumer.run({
@@ -331,38 +355,58 @@ export class Bus {
       partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary }) => {
         if (batch.messages.length === 0 || !isRunning() || isStale()) return;
-        const messages: InMessage[] = batch.messages.map((m) => ({
+        const key = `${batch.topic}|${batch.partition}`;
+        const first = batch.firstOffset() ?? batch.messages[0]!.offset;
+        const last = batch.lastOffset();
+        const rewind = rewindTo.get(key);
+        if (rewind !== undefined) {
+          // Batches fetched before a failed one was sought back to are skipped; its redelivery clears the mark.
+          if (BigInt(first) > rewind) return;
+          rewindTo.delete(key);
+        }
+        const previous = inflight.get(key) ?? SETTLED;
+        const handled = opts.handle({
           topic: batch.topic,
           partition: batch.partition,
-          offset: m.offset,
-          key: m.key ? m.key.toString('utf8') : null,
-          value: m.value ?? Buffer.alloc(0),
-          headers: Object.fromEntries(
-            Object.entries(m.headers ?? {}).map(([k, v]) => [
-              k,
-              Buffer.isBuffer(v) ? v.toString('utf8') : String(v ?? ''),
-            ]),
-          ),
-          timestamp: m.timestamp,
-        }));
-        await opts.handle({
-          topic: batch.topic,
-          partition: batch.partition,
-          messages,
-          firstOffset: batch.firstOffset() ?? messages[0]!.offset,
-          lastOffset: batch.lastOffset(),
+          messages: toInMessages(batch.topic, batch.partition, batch.messages),
+          firstOffset: first,
+          lastOffset: last,
           heartbeat,
           isRunning: () => isRunning() && !isStale(),
+          previous,
         });
-        resolveOffset(batch.lastOffset());
-        await commitOffsetsIfNecessary({
-          topics: [
-            {
-              topic: batch.topic,
-              partitions: [{ partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }],
-            },
-          ],
-        });
+        const next = (BigInt(last) + 1n).toString();
+        if (!opts.pipelined) {
+          await handled;
+          resolveOffset(last);
+          await commitOffsetsIfNecessary({
+            topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
+          });
+          return;
+        }
+        const settled = handled.then(
+          () => commitAfter(consumer, batch.topic, batch.partition, next, this.opts.logger),
+          (e: unknown) => {
+            // Read the partition again from the earliest batch that failed (a later one fails with it).
+            const from = BigInt(first);
+            const earlier = rewindTo.get(key);
+            if (earlier === undefined || from < earlier) {
+              rewindTo.set(key, from);
+              consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first });
+            }
+            throw e;
+          },
+        );
+        track(member, settled);
+        inflight.set(key, settled);
+        void settled.then(
+          () => inflight.get(key) === settled && inflight.delete(key),
+          () => inflight.get(key) === settled && inflight.delete(key),
+        );
+        resolveOffset(last);
+        // One batch per partition still being handled when this returns: the one just handed over.
+        await previous.catch(() => undefined);
+        if (!isRunning() || isStale()) await settled.catch(() => undefined);
       },
     });
     const groupId = opts.groupId;
@@ -370,6 +414,8 @@ export class Bus {
       stop: async () => {
         this.consumers.delete(consumer);
         await consumer.disconnect();
+        // A batch handed out just before the consumer stopped fetching.
+        await Promise.allSettled([...inflight.values()]);
       },
       lag: () => this.lag(groupId, opts.topics),
     };
@@ -454,6 +500,70 @@ export class Bus {
     await this.adminClient?.disconnect().catch(() => undefined);
     this.adminClient = undefined;
   }
+}
+
+const SETTLED = Promise.resolve();
+// A member finishes its pipelined batches before it rejoins a rebalancing group or leaves it.
+beforeGroupChange(settleMember);
+
+/** kafkajs's messages as the Bus hands them out (headers as text). */
+function toInMessages(topic: string, partition: number, messages: KafkaMessage[]): InMessage[] {
+  return messages.map((m) => ({
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ? m.key.toString('utf8') : null,
+    value: m.value ?? Buffer.alloc(0),
+    headers: Object.fromEntries(
+      Object.entries(m.headers ?? {}).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v ?? '')]),
+    ),
+    timestamp: m.timestamp,
+  }));
+}
+
+/**
+ * Commits a pipelined batch once it is handled. A commit that fails (the group is rebalancing,
+ * the coordinator moved) is not an error of the batch: its rows are written, and it is delivered
+ * again from the last commit that did succeed, which the warehouse's deduplication absorbs.
+ */
+async function commitAfter(
+  consumer: Consumer,
+  topic: string,
+  partition: number,
+  offset: string,
+  logger: Logger | undefined,
+): Promise<void> {
+  try {
+    await consumer.commitOffsets([{ topic, partition, offset }]);
+  } catch (e) {
+    logger?.debug({ topic, partition }, `offset commit deferred: ${(e as Error).message}`);
+  }
+}
+
+/** Pipelined batches not settled yet, per group member (`groupId|memberId`). */
+const unsettled = new Map<string, Set<Promise<void>>>();
+
+function track(member: string, p: Promise<void>): void {
+  let set = unsettled.get(member);
+  if (!set) unsettled.set(member, (set = new Set()));
+  set.add(p);
+  const done = (): void => {
+    set.delete(p);
+    if (set.size === 0 && unsettled.get(member) === set) unsettled.delete(member);
+  };
+  p.then(done, done);
+}
+
+/**
+ * Waits until the member has no batch still being handled in this process. A member without an
+ * id (joining for the first time, or after the coordinator forgot it) waits for every member of
+ * its group in this process.
+ */
+export async function settleMember(groupId: string, memberId: string | null | undefined): Promise<void> {
+  const keys = (): string[] =>
+    [...unsettled.keys()].filter((k) => (memberId ? k === `${groupId}|${memberId}` : k.startsWith(`${groupId}|`)));
+  for (let sets = keys(); sets.length > 0; sets = keys())
+    await Promise.allSettled(sets.flatMap((k) => [...(unsettled.get(k) ?? [])]));
 }
 
 export function toKafkaError(e: unknown): CallhouseError {

@@ -129,26 +129,49 @@ async function contribRows(wh: Warehouse, ids: Identity[], final: boolean): Prom
   }));
 }
 
+/** What the rollup columns of an insert are worked out from, before anything is looked up. */
+export interface CallPlan {
+  bytes: Buffer[];
+  parsed: (Parsed | undefined)[];
+  /** The row of each call that becomes its newest version within this insert. */
+  newest: Map<string, number>;
+}
+
 /**
- * The lines as one JSONEachRow body, each with the rollup columns appended. `versions` are the
- * calls' version headers where the messages had them (see callVersionOf); other lines are parsed.
- * A line that is not a JSON object passes unchanged (the warehouse rejects it, and the sink
- * dead-letters it like any rejected row).
+ * Reads the calls' identities and versions (no I/O). `versions` are the calls' version headers
+ * where the messages had them (see callVersionOf); other lines are parsed.
  */
-export async function annotateCalls(
-  wh: Warehouse,
+export function planCalls(
   lines: readonly (string | Buffer)[],
   versions: readonly (CallVersion | undefined)[] = [],
-): Promise<Buffer> {
+): CallPlan {
   const bytes = lines.map((l) => (typeof l === 'string' ? Buffer.from(l) : l));
   const parsed = bytes.map((b, i) => parse(b, versions[i]));
-  // The row of each call that becomes its newest version within this insert.
   const newest = new Map<string, number>();
   parsed.forEach((p, i) => {
     if (!p || !Number.isInteger(p.leg) || p.leg < 0 || p.leg > 255) return;
     const j = newest.get(p.key);
     if (j === undefined || p.ms >= parsed[j]!.ms) newest.set(p.key, i);
   });
+  return { bytes, parsed, newest };
+}
+
+/**
+ * The lines as one JSONEachRow body, each with the rollup columns appended. A line that is not a
+ * JSON object passes unchanged (the warehouse rejects it, and the sink dead-letters it like any
+ * rejected row).
+ */
+export async function annotateCalls(
+  wh: Warehouse,
+  lines: readonly (string | Buffer)[],
+  versions: readonly (CallVersion | undefined)[] = [],
+): Promise<Buffer> {
+  return annotatePlanned(wh, planCalls(lines, versions));
+}
+
+/** annotateCalls for a plan made earlier: the look-up must come after every earlier insert of these calls. */
+export async function annotatePlanned(wh: Warehouse, plan: CallPlan): Promise<Buffer> {
+  const { bytes, parsed, newest } = plan;
   const prev = await counted(
     wh,
     [...newest.values()].map((i) => parsed[i]!),

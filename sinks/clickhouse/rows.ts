@@ -7,6 +7,7 @@ import { decodeRaw, kindOf } from '../../runtime/codec.js';
 import type { InMessage } from '../../runtime/kafka.js';
 import type { TopicNames } from '../../runtime/kafka.js';
 import type { DeadLetter } from '../../transforms/core/model.js';
+import type { CallPlan } from './rollup.js';
 
 export type Table = 'calls' | 'call_events' | 'report_rows' | 'billing_summary' | 'dead_letter_log' | 'raw_payloads';
 
@@ -16,6 +17,8 @@ export interface TableRows {
   lines: (string | Buffer)[];
   /** The message each row came from (for dead-lettering a row the warehouse rejects). */
   origins: InMessage[];
+  /** Calls: their identities and versions, read before the insert waits its turn. */
+  plan?: CallPlan;
 }
 
 export function rowsOf(topic: string, messages: InMessage[], topics: TopicNames): TableRows[] {

@@ -12,7 +12,7 @@ import { deadLetter } from '../../runtime/dead-letters.js';
 import type { Batch, Bus, ConsumerHandle, TopicNames } from '../../runtime/kafka.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import { insertBody, joinLines, type Warehouse } from '../../runtime/warehouse.js';
-import { annotateCalls, CALLS_INGEST } from './rollup.js';
+import { annotatePlanned, CALLS_INGEST, planCalls } from './rollup.js';
 import { rowOrigin, rowsOf, type TableRows } from './rows.js';
 
 export interface SinkDeps {
@@ -52,30 +52,40 @@ export async function startSink(deps: SinkDeps): Promise<ConsumerHandle> {
     minBytes: 256 * 1024,
     maxBytesPerPartition: 16 * 1024 * 1024,
     partitionsConsumedConcurrently: 2,
+    // The next batch is fetched and decoded while this one's insert runs (see Bus.consume).
+    pipelined: true,
     handle: (batch) => sinkBatch(batch, deps),
   });
 }
 
 export async function sinkBatch(batch: Batch, deps: SinkDeps): Promise<void> {
-  const groups = rowsOf(batch.topic, batch.messages, deps.topics);
-  for (const group of groups) {
+  const parts: TableRows[] = [];
+  for (const group of rowsOf(batch.topic, batch.messages, deps.topics)) {
     for (let i = 0; i < group.lines.length; i += deps.batchRows) {
-      const part: TableRows = {
+      const lines = group.lines.slice(i, i + deps.batchRows);
+      const origins = group.origins.slice(i, i + deps.batchRows);
+      parts.push({
         table: group.table,
-        lines: group.lines.slice(i, i + deps.batchRows),
-        origins: group.origins.slice(i, i + deps.batchRows),
-      };
-      const first = part.origins[0]!.offset;
-      const last = part.origins[part.origins.length - 1]!.offset;
-      const token = `${batch.topic}:${batch.partition}:${first}-${last}:${part.table}`;
-      await insertWithRetry(part, token, batch, deps);
+        lines,
+        origins,
+        ...(group.table === 'calls' ? { plan: planCalls(lines, origins.map(callVersionOf)) } : {}),
+      });
     }
+  }
+  // Everything above is work on this batch alone; what follows looks up and writes calls that
+  // the partition's previous batch may have written too.
+  await batch.previous;
+  for (const part of parts) {
+    const first = part.origins[0]!.offset;
+    const last = part.origins[part.origins.length - 1]!.offset;
+    const token = `${batch.topic}:${batch.partition}:${first}-${last}:${part.table}`;
+    await insertWithRetry(part, token, batch, deps);
   }
 }
 
 async function prepare(part: TableRows, deps: SinkDeps): Promise<Buffer> {
-  if (part.table === 'calls') return annotateCalls(deps.warehouse, part.lines, part.origins.map(callVersionOf));
-  return joinLines(part.lines);
+  if (part.table !== 'calls') return joinLines(part.lines);
+  return annotatePlanned(deps.warehouse, part.plan ?? planCalls(part.lines, part.origins.map(callVersionOf)));
 }
 
 function target(part: TableRows): string {
