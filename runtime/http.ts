@@ -35,12 +35,19 @@ export interface HttpDeps {
   produceTimeoutMs?: number;
 }
 
+/** The digests of configured tokens (a few, for the life of the process): a request hashes only its own. */
+const expectedDigests = new Map<string, Buffer>();
+
 /** Constant-time comparison of a presented token with the configured one. */
 export function tokenMatches(presented: string | undefined, expected: string): boolean {
   if (presented === undefined) return false;
   // Hashing first gives equal lengths, so the comparison time says nothing about the token.
   const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected).digest();
+  let b = expectedDigests.get(expected);
+  if (!b) {
+    b = createHash('sha256').update(expected).digest();
+    if (expectedDigests.size < 1024) expectedDigests.set(expected, b);
+  }
   return timingSafeEqual(a, b);
 }
 

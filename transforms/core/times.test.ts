@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime, IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { CH_FORMAT, parseTime, plusSeconds, toChLocal, toChUtc, zoneOf } from './times.js';
+import { CH_FORMAT, chUtcOfMillis, nowCh, parseTime, plusSeconds, toChLocal, toChUtc, zoneOf } from './times.js';
 
 // Whole-hour, half-hour and 45-minute offsets; a 30-minute DST shift (Lord Howe); zones whose
 // rules changed; and UTC.
@@ -148,5 +148,27 @@ describe('plusSeconds', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('chUtcOfMillis', () => {
+  it('writes any instant as toChUtc does (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -62_135_596_800_000, max: 253_402_300_799_999 }), (ms) => {
+        expect(chUtcOfMillis(ms)).toBe(toChUtc(DateTime.fromMillis(ms)));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const ms of [0, 999, 1_000, 951_782_400_000, 253_402_300_799_999, -1]) {
+      expect(chUtcOfMillis(ms), String(ms)).toBe(toChUtc(DateTime.fromMillis(ms)));
+    }
+  });
+
+  it('gives nowCh the current time', () => {
+    const before = toChUtc(DateTime.utc());
+    const now = nowCh();
+    const after = toChUtc(DateTime.utc());
+    expect(now >= before && now <= after).toBe(true);
+    expect(now).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/);
   });
 });

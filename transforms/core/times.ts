@@ -73,7 +73,13 @@ export function plusSeconds(dt: DateTime, seconds: number): DateTime {
 }
 
 export function nowCh(): string {
-  return toChUtc(DateTime.utc());
+  return chUtcOfMillis(Date.now());
+}
+
+/** An epoch-milliseconds instant as ClickHouse UTC time text (toChUtc without luxon: one per report received). */
+export function chUtcOfMillis(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : toChUtc(DateTime.fromMillis(ms));
 }
 
 /** The Yeastar P-Series display formats, named as the PBX names them. */
