@@ -61,6 +61,8 @@ export interface BusOptions {
   logger?: Logger;
   /** Sends of produce() in flight at once; calls made meanwhile are coalesced into the next send. */
   maxInFlightSends?: number;
+  /** While a send is in flight, how long the next one waits for more calls to join it (default 1 ms). */
+  lingerMs?: number;
 }
 
 /** A produce() call waiting for the send that carries its messages. */
@@ -197,9 +199,10 @@ export class Bus {
 
   /**
    * Sends and waits until every in-sync replica has the messages. Concurrent calls are coalesced:
-   * those made in the same event-loop turn (or while earlier sends are in flight) go out in one
-   * request, and each call resolves only when the request carrying its own messages is acknowledged
-   * (or rejects with it), so a caller's "durable" still means its messages are durable.
+   * those made in the same event-loop turn (or while earlier sends are in flight, and `lingerMs`
+   * after) go out in one request, and each call resolves only when the request carrying its own
+   * messages is acknowledged (or rejects with it), so a caller's "durable" still means its
+   * messages are durable.
    */
   async produce(topic: string, messages: OutMessage[]): Promise<void> {
     if (messages.length === 0) return;
@@ -219,10 +222,15 @@ export class Bus {
   private scheduleFlush(): void {
     if (this.flushScheduled || this.sendsInFlight >= (this.opts.maxInFlightSends ?? 4)) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    const flush = (): void => {
       this.flushScheduled = false;
       if (this.pending.length > 0 && this.sendsInFlight < (this.opts.maxInFlightSends ?? 4)) this.flush();
-    });
+    };
+    // An idle producer sends at once; one with a send in flight lingers a moment, so that more
+    // calls share the next request (fewer, larger requests cost the broker less per message).
+    const linger = this.opts.lingerMs ?? 1;
+    if (linger > 0 && this.sendsInFlight > 0) setTimeout(flush, linger);
+    else setImmediate(flush);
   }
 
   private flush(): void {
