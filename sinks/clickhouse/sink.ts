@@ -3,7 +3,9 @@
  * inserts each batch with a deduplication token made of its topic, partition and offsets (so a
  * retried insert of the same batch is applied once), and commits offsets only after the insert.
  * An unreachable warehouse pauses the partition and retries with back-off; rows the warehouse
- * rejects go to dead letters instead of blocking the partition.
+ * rejects go to dead letters instead of blocking the partition. Consumption is pipelined: while a
+ * batch's insert runs, the partition's next batch is fetched, decoded and read, and waits for that
+ * insert before its own look-up and insert (see Bus.consume).
  */
 import type { Logger } from 'pino';
 import { CONNECTORS } from '../../connectors/registry.js';
