@@ -110,15 +110,11 @@ async function contribRows(wh: Warehouse, ids: Identity[], final: boolean): Prom
             source, direction, disposition, talk_seconds, ring_seconds
      FROM ${wh.database}.call_contrib ${final ? 'FINAL' : ''}
      ${final ? 'WHERE' : 'PREWHERE'} key_hash IN (
-       SELECT cityHash64(k.1, k.2, k.3, k.4)
-       FROM (SELECT arrayJoin(arrayZip({t:Array(String)}, {c:Array(String)}, {i:Array(String)}, {l:Array(UInt8)})) AS k)
+       SELECT cityHash64(t, c, i, l) FROM format(TSV, 't String, c String, i String, l UInt8', {ids:String})
      )`,
-    {
-      t: ids.map((x) => x.tenant),
-      c: ids.map((x) => x.connector_id),
-      i: ids.map((x) => x.call_id),
-      l: ids.map((x) => x.leg),
-    },
+    // One text parameter, a TSV line per call: the engine reads it in a fraction of the time four
+    // array literals of the same values take to parse.
+    { ids: ids.map((x) => `${tsv(x.tenant)}\t${tsv(x.connector_id)}\t${tsv(x.call_id)}\t${x.leg}\n`).join('') },
   );
   return rows.map((r) => ({
     ...r,
@@ -155,6 +151,13 @@ export function planCalls(
   });
   return { bytes, parsed, newest };
 }
+
+/** A value as a TSV field (the escapes ClickHouse's TSV reader undoes). */
+function tsv(v: string): string {
+  return /[\\\t\n\r\0]/.test(v) ? v.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c as keyof typeof TSV_ESCAPES]) : v;
+}
+
+const TSV_ESCAPES = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 
 /**
  * The lines as one JSONEachRow body, each with the rollup columns appended. A line that is not a

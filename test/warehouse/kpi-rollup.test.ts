@@ -129,6 +129,57 @@ describe('kpi_daily rollup', () => {
     }
   });
 
+  it('finds the counted version of calls whose ids hold tabs, newlines, backslashes, NULs and other text', async () => {
+    const db = await openTestWarehouse();
+    try {
+      const ids = [
+        'tab\there',
+        'new\nline',
+        'cr\rlf\r\n',
+        'back\\slash\\',
+        'nul\u0000byte',
+        'qu\'o"te',
+        'ünï cødé 📞',
+        '',
+        ' ',
+        '\\t',
+      ];
+      const first = ids.map((call_id) =>
+        call({ tenant: 'lon', call_id, at: '2024-05-01 10:00:00', direction: 'inbound', disposition: 'no_answer' }),
+      );
+      await writeCalls(db, rows(first));
+      const later = first.map((r) => ({
+        ...r,
+        disposition: 'answered' as const,
+        talk_seconds: 30,
+        ingested_at: '2024-05-03 00:00:00.000',
+      }));
+      // Every later version must find the first one counted: prev_exists 1, and the same day.
+      const body = (
+        await annotateCalls(
+          db,
+          later.map((r) => JSON.stringify(r)),
+        )
+      ).toString('utf8');
+      const annotated = body
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(annotated.map((r) => [r.call_id, r.prev_exists, r.prev_disposition])).toEqual(
+        ids.map((id) => [id, 1, 'no_answer']),
+      );
+      await insertBody(db, CALLS_INGEST, Buffer.from(body), 'odd-ids-later');
+      expect(await differences(db)).toEqual([]);
+      const kpi = await queryRows<{ attempts: string; answered: string }>(
+        db,
+        `SELECT attempts, answered FROM ${db.database}.kpi_daily`,
+      );
+      expect(kpi.map((r) => [Number(r.attempts), Number(r.answered)])).toEqual([[ids.length, ids.length]]);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('moves a corrected call from its old day, direction and disposition to the new ones', async () => {
     const db = await openTestWarehouse();
     try {
