@@ -12,7 +12,7 @@ import type { InMessage } from '../../runtime/kafka.js';
 import { migrate } from '../../runtime/migrations.js';
 import { rebuildRollups, rollupCheckSql } from '../../runtime/rollups.js';
 import { insertBody, insertRows, queryRows } from '../../runtime/warehouse.js';
-import { annotateCalls, CALLS_INGEST, writeCalls } from '../../sinks/clickhouse/rollup.js';
+import { annotateCalls, CALLS_INGEST, chunks, writeCalls } from '../../sinks/clickhouse/rollup.js';
 import { DISPOSITIONS, type CallRecord } from '../../transforms/core/model.js';
 import { openTestWarehouse } from '../helpers/warehouse.js';
 import { batch1, batch2, call } from './fixture.js';
@@ -175,6 +175,41 @@ describe('kpi_daily rollup', () => {
         `SELECT attempts, answered FROM ${db.database}.kpi_daily`,
       );
       expect(kpi.map((r) => [Number(r.attempts), Number(r.answered)])).toEqual([[ids.length, ids.length]]);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('looks calls up in parts for a ClickHouse server (parameters travel in its URL), finding each', async () => {
+    const db = await openTestWarehouse();
+    try {
+      const first = Array.from({ length: 12_000 }, (_, i) =>
+        call({
+          tenant: 'lon',
+          call_id: `${'x'.repeat(40)}-${i}`,
+          at: '2024-05-01 10:00:00',
+          direction: 'inbound',
+          disposition: 'no_answer',
+        }),
+      );
+      await writeCalls(db, rows(first));
+      const later = first.map((r) => ({
+        ...r,
+        disposition: 'answered' as const,
+        ingested_at: '2024-05-03 00:00:00.000',
+      }));
+      // The same engine, taken for a server: the look-up goes out in parts of at most 256 KiB of text.
+      const body = await annotateCalls(
+        { ...db, embedded: false },
+        later.map((r) => JSON.stringify(r)),
+      );
+      const prevExists = body
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { prev_exists: number }).prev_exists);
+      expect(prevExists.length).toBe(first.length);
+      expect(prevExists.every((p) => p === 1)).toBe(true);
     } finally {
       await db.drop();
     }
@@ -381,5 +416,24 @@ describe('kpi_daily rollup', () => {
     } finally {
       await db.drop();
     }
+  });
+});
+
+describe('chunks', () => {
+  it('joins lines into texts of at most the given size, in order, a longer line on its own', () => {
+    expect(chunks(['ab\n', 'cd\n', 'ef\n'], 6)).toEqual(['ab\ncd\n', 'ef\n']);
+    expect(chunks(['a-very-long-line\n', 'x\n'], 4)).toEqual(['a-very-long-line\n', 'x\n']);
+    expect(chunks([], 4)).toEqual([]);
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 30 })),
+        fc.integer({ min: 1, max: 100 }),
+        (lines, n) => {
+          const out = chunks(lines, n);
+          expect(out.join('')).toBe(lines.join(''));
+          for (const c of out) expect(c.length <= n || lines.includes(c)).toBe(true);
+        },
+      ),
+    );
   });
 });
