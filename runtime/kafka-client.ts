@@ -1,6 +1,7 @@
 /**
- * kafkajs as the Bus uses it, with its producer's three per-message hot spots replaced (2.2.4 is
- * the client's last release, so they are mended here rather than upstream):
+ * kafkajs as the Bus uses it, with three per-message hot spots of its producer and one of its
+ * consumer replaced (2.2.4 is the client's last release, so they are mended here rather than
+ * upstream):
  *
  * - Keyed messages choose their partition by murmur2 of the key, as Java's default partitioner
  *   does. kafkajs computes it in emulated 64-bit arithmetic (an object per step, about 6 µs for a
@@ -16,12 +17,20 @@
  *   topic. `produceRequest` (kafka-produce.ts) writes the same bytes in one pass into one buffer.
  *   Its module is replaced in the same way, before Produce versions 4 to 7 load: they keep
  *   version 3's function when they load, not the module.
+ * - kafkajs decodes each fetched record by parsing its batch's first offset and first timestamp
+ *   from text into a BigInt-backed Long and printing the sums back, and builds its headers object
+ *   with an object spread per header: about 53 ms for 20,000 records with six headers each.
+ *   `decodeRecord` (kafka-fetch.ts) parses them once per batch, adds in Number arithmetic while
+ *   that is exact and builds the headers in one object, with kafkajs's output, in about 13 ms.
+ *   Its module is replaced before the record batch decoder loads, which keeps the function it
+ *   finds then.
  *
  * One addition to its consumer: `beforeGroupChange` lets the Bus finish a member's pipelined
  * batches before the member rejoins a rebalancing group or leaves it.
  */
 import { createRequire } from 'node:module';
 import type * as KafkaJs from 'kafkajs';
+import { decodeRecord, RECORD_BATCH_DECODER_MODULE, RECORD_DECODER_MODULE } from './kafka-fetch.js';
 import { PRODUCE_V3_MODULE, produceRequest } from './kafka-produce.js';
 
 const require = createRequire(import.meta.url);
@@ -118,6 +127,9 @@ function loadKafkajs(): typeof KafkaJs {
   }
   if (!PRODUCE_V3_USERS.some((m) => require.cache[require.resolve(m)])) {
     replaceExports(PRODUCE_V3_MODULE, produceRequest);
+  }
+  if (!require.cache[require.resolve(RECORD_BATCH_DECODER_MODULE)]) {
+    replaceExports(RECORD_DECODER_MODULE, decodeRecord);
   }
   return require('kafkajs') as typeof KafkaJs;
 }
