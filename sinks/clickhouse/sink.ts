@@ -53,7 +53,8 @@ export async function startSink(deps: SinkDeps): Promise<ConsumerHandle> {
     maxWaitMs: deps.batchMs,
     minBytes: 256 * 1024,
     maxBytesPerPartition: 16 * 1024 * 1024,
-    partitionsConsumedConcurrently: 2,
+    // Each topic's partitions (3 by default) handled side by side, each with one insert running.
+    partitionsConsumedConcurrently: 3,
     // The next batch is fetched and decoded while this one's insert runs (see Bus.consume).
     pipelined: true,
     handle: (batch) => sinkBatch(batch, deps),
