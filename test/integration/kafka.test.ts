@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Bus } from '../../runtime/kafka.js';
+import type { Batch, Bus } from '../../runtime/kafka.js';
 import { murmur2 } from '../../runtime/kafka-client.js';
 import { randomPrefix, testBus, until } from '../helpers/kafka.js';
 
@@ -77,35 +77,45 @@ describe('the Kafka client against the real local broker', () => {
       return { open, wait };
     };
 
-    it('is handed the next batch of a partition while the last is still being handled, and commits each once it is done', async () => {
+    /** A pipelined consumer of a new one-partition topic. */
+    const pipelinedConsumer = async (name: string, handle: (b: Batch) => Promise<void>) => {
       const bus = testBus();
       buses.push(bus);
-      const topic = `${randomPrefix()}pipelined`;
+      const topic = `${randomPrefix()}${name}`;
       const group = `${topic}-g`;
       await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+      const consumer = await bus.consume({ groupId: group, topics: [topic], pipelined: true, maxWaitMs: 100, handle });
+      return { bus, topic, group, consumer };
+    };
+
+    /** Sends 'a', waits until it is handed out, then sends 'b' and waits until that is. */
+    const sendTwo = async (bus: Bus, topic: string, handedOut: (value: string) => boolean): Promise<void> => {
+      await bus.produce(topic, [{ key: 'k', value: 'a' }]);
+      await until('the first batch', async () => handedOut('a'));
+      await bus.produce(topic, [{ key: 'k', value: 'b' }]);
+      await until('the second batch, handed out while the first is held', async () => handedOut('b'));
+    };
+
+    it('is handed the next batch of a partition while the last is still being handled, and commits each once it is done', async () => {
       const first = gate();
       const events: string[] = [];
       let secondPrevious: Promise<void> | undefined;
-      const c = await bus.consume({
-        groupId: group,
-        topics: [topic],
-        pipelined: true,
-        maxWaitMs: 100,
-        handle: async (b) => {
-          const values = b.messages.map((m) => m.value.toString()).join(',');
-          events.push(`start ${values}`);
-          if (values === 'a') await first.wait;
-          else {
-            secondPrevious = b.previous;
-            await b.previous;
-          }
-          events.push(`end ${values}`);
-        },
+      const {
+        bus,
+        topic,
+        group,
+        consumer: c,
+      } = await pipelinedConsumer('pipelined', async (b) => {
+        const values = b.messages.map((m) => m.value.toString()).join(',');
+        events.push(`start ${values}`);
+        if (values === 'a') await first.wait;
+        else {
+          secondPrevious = b.previous;
+          await b.previous;
+        }
+        events.push(`end ${values}`);
       });
-      await bus.produce(topic, [{ key: 'k', value: 'a' }]);
-      await until('the first batch', async () => events.includes('start a'));
-      await bus.produce(topic, [{ key: 'k', value: 'b' }]);
-      await until('the second batch, handed out while the first is held', async () => events.includes('start b'));
+      await sendTwo(bus, topic, (v) => events.includes(`start ${v}`));
       let previousSettled = false;
       void secondPrevious!.then(() => (previousSettled = true));
       await new Promise((r) => setTimeout(r, 300));
@@ -119,36 +129,27 @@ describe('the Kafka client against the real local broker', () => {
     });
 
     it('reads a partition again from a batch that failed, with the batch after it', async () => {
-      const bus = testBus();
-      buses.push(bus);
-      const topic = `${randomPrefix()}pipefail`;
-      const group = `${topic}-g`;
-      await bus.ensureTopics([{ name: topic, partitions: 1 }]);
       const release = gate();
       let failed = false;
       const handled: string[] = [];
       const done: string[] = [];
-      const c = await bus.consume({
-        groupId: group,
-        topics: [topic],
-        pipelined: true,
-        maxWaitMs: 100,
-        handle: async (b) => {
-          const values = b.messages.map((m) => m.value.toString());
-          handled.push(values.join(','));
-          if (values[0] === 'a' && !failed) {
-            await release.wait;
-            failed = true;
-            throw new Error('simulated failure before the output was durable');
-          }
-          await b.previous;
-          done.push(...values);
-        },
+      const {
+        bus,
+        topic,
+        group,
+        consumer: c,
+      } = await pipelinedConsumer('pipefail', async (b) => {
+        const values = b.messages.map((m) => m.value.toString());
+        handled.push(values.join(','));
+        if (values[0] === 'a' && !failed) {
+          await release.wait;
+          failed = true;
+          throw new Error('simulated failure before the output was durable');
+        }
+        await b.previous;
+        done.push(...values);
       });
-      await bus.produce(topic, [{ key: 'k', value: 'a' }]);
-      await until('the first batch', async () => handled.length === 1);
-      await bus.produce(topic, [{ key: 'k', value: 'b' }]);
-      await until('the second batch', async () => handled.length === 2);
+      await sendTwo(bus, topic, (v) => handled.includes(v));
       release.open();
       await until('both written after the failure', async () => done.includes('a') && done.includes('b'));
       await until('lag 0', async () => (await bus.lag(group, [topic]))[topic] === 0);
