@@ -137,10 +137,10 @@ function loadKafkajs(): typeof KafkaJs {
 export const kafkajs = loadKafkajs();
 
 /**
- * Runs `fn(groupId, memberId)` to completion before a consumer of this process (re)joins its group or
- * leaves it. kafkajs rejoins a rebalancing group from its fetch loop, which no longer waits for
- * a pipelined batch (see Bus.consume); without this, the partition's next owner could start
- * while this member's last insert was still running.
+ * Runs `fn(groupId, memberId)` to completion before a consumer of this process (re)joins its
+ * group or leaves it. kafkajs rejoins a rebalancing group from its fetch loop, which no longer
+ * waits for a pipelined batch (see Bus.consume); without this, the partition's next owner could
+ * start while this member's last insert was still running.
  */
 export function beforeGroupChange(fn: GroupWait): void {
   const proto = (require('kafkajs/src/consumer/consumerGroup.js') as { prototype: GroupPrototype }).prototype;

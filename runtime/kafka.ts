@@ -3,7 +3,7 @@
  * can be swapped. Producers are idempotent and wait for all in-sync replicas; consumers never
  * auto-commit: callers commit a batch's offsets only once its output is durable.
  */
-import type { Admin, Consumer, Kafka, KafkaMessage, Producer, ITopicConfig, LogEntry } from 'kafkajs';
+import type { Admin, Consumer, Kafka, KafkaMessage, Producer, ITopicConfig, LogEntry, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import { CallhouseError } from './errors.js';
 import { beforeGroupChange, createPartitioner, kafkajs } from './kafka-client.js';
@@ -263,13 +263,7 @@ export class Bus {
   private async sendNow(batches: { topic: string; messages: OutMessage[] }[]): Promise<void> {
     const p = await this.getProducer();
     try {
-      await p.sendBatch({
-        acks: -1,
-        topicMessages: batches.map((b) => ({
-          topic: b.topic,
-          messages: b.messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers })),
-        })),
-      });
+      await p.sendBatch({ acks: -1, topicMessages: topicMessages(batches) });
     } catch (e) {
       // An idempotent producer whose sequence numbers the broker no longer accepts (after a
       // retried first send to a new partition, or a broker restart) cannot recover by retrying:
@@ -299,13 +293,7 @@ export class Bus {
     if (nonEmpty.length === 0) return;
     const p = await this.getProducer();
     try {
-      await p.sendBatch({
-        acks: -1,
-        topicMessages: nonEmpty.map((b) => ({
-          topic: b.topic,
-          messages: b.messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers })),
-        })),
-      });
+      await p.sendBatch({ acks: -1, topicMessages: topicMessages(nonEmpty) });
     } catch (e) {
       throw toKafkaError(e);
     }
@@ -407,10 +395,8 @@ export class Bus {
         );
         track(member, settled);
         inflight.set(key, settled);
-        void settled.then(
-          () => inflight.get(key) === settled && inflight.delete(key),
-          () => inflight.get(key) === settled && inflight.delete(key),
-        );
+        const forget = (): void => void (inflight.get(key) === settled && inflight.delete(key));
+        settled.then(forget, forget);
         resolveOffset(last);
         // One batch per partition still being handled when this returns: the one just handed over.
         await previous.catch(() => undefined);
@@ -511,6 +497,14 @@ export class Bus {
 }
 
 const SETTLED = Promise.resolve();
+
+/** Our messages as kafkajs's sendBatch takes them. */
+function topicMessages(batches: { topic: string; messages: OutMessage[] }[]): TopicMessages[] {
+  return batches.map((b) => ({
+    topic: b.topic,
+    messages: b.messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers })),
+  }));
+}
 // A member finishes its pipelined batches before it rejoins a rebalancing group or leaves it.
 beforeGroupChange(settleMember);
 
