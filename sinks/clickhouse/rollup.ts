@@ -109,7 +109,7 @@ async function contribRows(wh: Warehouse, ids: Identity[], final: boolean): Prom
   // URL (at most 1 MiB by default), so it gets them in parts.
   const lines = ids.map((x) => `${tsv(x.tenant)}\t${tsv(x.connector_id)}\t${tsv(x.call_id)}\t${x.leg}\n`);
   const rows: (Identity & Counted)[] = [];
-  for (const text of wh.embedded ? [lines.join('')] : chunks(lines, SERVER_PARAM_BYTES)) {
+  for (const text of chunks(lines, wh.embedded ? Infinity : SERVER_PARAM_BYTES)) {
     rows.push(
       ...(await queryRows<Identity & Counted>(
         wh,

@@ -14,7 +14,7 @@ import { deadLetter } from '../../runtime/dead-letters.js';
 import type { Batch, Bus, ConsumerHandle, TopicNames } from '../../runtime/kafka.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import { insertBody, joinLines, type Warehouse } from '../../runtime/warehouse.js';
-import { annotatePlanned, CALLS_INGEST, planCalls } from './rollup.js';
+import { annotatePlanned, CALLS_INGEST, planCalls, type CallPlan } from './rollup.js';
 import { rowOrigin, rowsOf, type TableRows } from './rows.js';
 
 export interface SinkDeps {
@@ -71,7 +71,7 @@ export async function sinkBatch(batch: Batch, deps: SinkDeps): Promise<void> {
         table: group.table,
         lines,
         origins,
-        ...(group.table === 'calls' ? { plan: planCalls(lines, origins.map(callVersionOf)) } : {}),
+        ...(group.table === 'calls' ? { plan: planOf(lines, origins) } : {}),
       });
     }
   }
@@ -88,7 +88,12 @@ export async function sinkBatch(batch: Batch, deps: SinkDeps): Promise<void> {
 
 async function prepare(part: TableRows, deps: SinkDeps): Promise<Buffer> {
   if (part.table !== 'calls') return joinLines(part.lines);
-  return annotatePlanned(deps.warehouse, part.plan ?? planCalls(part.lines, part.origins.map(callVersionOf)));
+  return annotatePlanned(deps.warehouse, part.plan ?? planOf(part.lines, part.origins));
+}
+
+/** Calls' identities and versions, from their version headers where the messages have them. */
+function planOf(lines: TableRows['lines'], origins: TableRows['origins']): CallPlan {
+  return planCalls(lines, origins.map(callVersionOf));
 }
 
 function target(part: TableRows): string {
