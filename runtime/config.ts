@@ -12,6 +12,57 @@ import { registerSecret } from './redact.js';
 import type { BaseConnectorConfig } from '../connectors/core/config.js';
 import { CONNECTORS, connectorSpec } from '../connectors/registry.js';
 
+const MiB = 1024 * 1024;
+
+const analystSchema = z
+  .object({
+    max_execution_time: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(30)
+      .describe('Longest an analyst query (`callhouse sql`, POST /sql) may run, in seconds. Example: `30`'),
+    max_result_rows: z
+      .number()
+      .int()
+      .positive()
+      .default(100_000)
+      .describe('Most rows an analyst query may return; one that would return more fails. Example: `100000`'),
+    max_result_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * MiB)
+      .describe('Most bytes (uncompressed, in the engine) an analyst query may return. Example: `67108864`'),
+    max_memory_usage: z
+      .number()
+      .int()
+      .positive()
+      .default(2048 * MiB)
+      .describe('Most memory one analyst query may use in the engine, in bytes. Example: `2147483648`'),
+    max_concurrent_queries: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(2)
+      .describe(
+        'Analyst queries running at once; one more is refused at once. Embedded, each has a read-only engine session of its own beside the sink. Example: `2`',
+      ),
+  })
+  .strict()
+  .default({
+    max_execution_time: 30,
+    max_result_rows: 100_000,
+    max_result_bytes: 64 * MiB,
+    max_memory_usage: 2048 * MiB,
+    max_concurrent_queries: 2,
+  })
+  .describe(
+    'Limits of analyst SQL. On a ClickHouse server the analyst user’s profile enforces its own (see deploy/clickhouse/users.d/callhouse-analyst.xml); these apply to the embedded engine.',
+  );
+
 export const pipelineSchema = z
   .object({
     kafka: z
@@ -94,6 +145,7 @@ export const pipelineSchema = z
       .strict()
       .default({ trusted_proxies: [], spool_max_bytes: 256 * 1024 * 1024, rate_limit_per_source: 5000 })
       .describe('The ingest listener.'),
+    analyst: analystSchema,
   })
   .strict();
 
@@ -104,6 +156,9 @@ export interface EnvConfig {
   clickhouseUrl: string | undefined;
   clickhouseUser: string | undefined;
   clickhousePassword: string | undefined;
+  /** The read-only user analyst SQL runs as on a ClickHouse server. */
+  clickhouseAnalystUser: string | undefined;
+  clickhouseAnalystPassword: string | undefined;
   clickhouseDatabase: string;
   dataDir: string;
   httpPort: number;
@@ -159,6 +214,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     clickhouseUrl: env.CLICKHOUSE_URL || undefined,
     clickhouseUser: env.CLICKHOUSE_USER || undefined,
     clickhousePassword: env.CLICKHOUSE_PASSWORD || undefined,
+    clickhouseAnalystUser: env.CLICKHOUSE_ANALYST_USER || undefined,
+    clickhouseAnalystPassword: env.CLICKHOUSE_ANALYST_PASSWORD || undefined,
     clickhouseDatabase: env.CLICKHOUSE_DATABASE || 'callhouse',
     dataDir: resolve(env.CALLHOUSE_DATA_DIR || './var'),
     httpPort: port('CALLHOUSE_HTTP_PORT', 8080),
@@ -223,6 +280,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
   }
   for (const c of connectors) registerConnectorSecrets(c);
   registerSecret(envConfig.clickhousePassword);
+  registerSecret(envConfig.clickhouseAnalystPassword);
   return { ...pipeline.data, connectors, env: envConfig, file };
 }
 

@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import { validateConfig } from './config.js';
 import { freePort } from './kafka-local.js';
 import { createLogger } from './logging.js';
-import { startService, type Service } from './service.js';
+import { startService, warehouseOptions, type Service } from './service.js';
 import { formatRows } from './cli/output.js';
 import { readOnlyQuery } from './sql.js';
 import { analystClient, type Warehouse } from './warehouse.js';
@@ -212,13 +212,7 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
     if (tty) process.stdout.write('\n');
     await show(true);
 
-    const client = await analystClient(wh, {
-      database: wh.database,
-      dataDir: config.env.dataDir,
-      url: config.env.clickhouseUrl,
-      user: config.env.clickhouseUser,
-      password: config.env.clickhousePassword,
-    });
+    const client = await analystClient(wh, warehouseOptions(config));
     const kpi = await readOnlyQuery(client, KPI_SUMMARY_SQL);
     out('\nKPI summary (from the kpi_daily view):');
     out(formatRows(kpi.columns, kpi.rows, 'table'));

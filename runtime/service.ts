@@ -68,6 +68,11 @@ export function warehouseOptions(config: Config) {
     password: config.env.clickhousePassword,
     database: config.env.clickhouseDatabase,
     dataDir: config.env.dataDir,
+    analyst: {
+      user: config.env.clickhouseAnalystUser,
+      password: config.env.clickhouseAnalystPassword,
+      limits: config.analyst,
+    },
   };
 }
 

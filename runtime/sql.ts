@@ -1,116 +1,95 @@
-/** Read-only SQL for analysts: `callhouse sql` and the admin listener's POST /sql. */
-import { CallhouseError } from './errors.js';
-import type { ClickHouseClient } from '@clickhouse/client';
-
-// Table functions and clauses that reach files, the network, programs or other servers. Matched
-// as name prefixes (`s3Cluster`, `icebergS3`, `deltaLakeAzure`, `hdfsCluster`, `fileCluster`, …),
-// on the query with comments removed and identifiers unquoted: ClickHouse accepts `file`(…),
-// "file"(…), file/**/(…) and file -- …\n(…) as the same call, and INTO/**/OUTFILE as INTO OUTFILE.
-const FORBIDDEN_FUNCTIONS =
-  /\b(file|url|s3|gcs|oss|cos|hdfs|remote|mysql|postgresql|jdbc|odbc|executable|input|azure|iceberg|deltaLake|hudi|paimon|sqlite|mongodb|redis|cluster|dictionary|ytsaurus|arrowFlight|prometheus)\w*\s*\(/i;
-const FORBIDDEN_CLAUSES = /\bINTO\s+OUTFILE\b|\bFROM\s+INFILE\b/i;
-const READ_ONLY_START = /^\s*(\(|SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN|EXISTS)\b/i;
-
 /**
- * The query as ClickHouse tokenises it, for checking: comments become a space, string literals
- * (quoted and heredoc `$tag$…$tag$`) become `''`, quoted identifiers lose their quotes.
+ * Analyst SQL (`callhouse sql`, the admin listener's POST /sql): one statement as the engine
+ * parses it, checked against the analyst allow-list on the engine's own parse tree, run on a
+ * read-only session or user of its own with the analyst limits. What runs is the engine's own
+ * formatting of the query, the text whose parse was checked.
  */
-export function normaliseForCheck(query: string): string {
-  let out = '';
-  let i = 0;
-  const n = query.length;
-  while (i < n) {
-    const c = query[i]!;
-    const next = query[i + 1];
-    if ((c === '-' && next === '-') || c === '#') {
-      const end = query.indexOf('\n', i);
-      i = end < 0 ? n : end + 1;
-      out += ' ';
-    } else if (c === '/' && next === '*') {
-      // ClickHouse comments nest.
-      let depth = 1;
-      i += 2;
-      while (i < n && depth > 0) {
-        if (query[i] === '/' && query[i + 1] === '*') {
-          depth += 1;
-          i += 2;
-        } else if (query[i] === '*' && query[i + 1] === '/') {
-          depth -= 1;
-          i += 2;
-        } else i += 1;
-      }
-      out += ' ';
-    } else if (c === "'" || c === '"' || c === '`') {
-      let j = i + 1;
-      let text = '';
-      while (j < n) {
-        if (query[j] === '\\') {
-          text += query.slice(j, j + 2);
-          j += 2;
-        } else if (query[j] === c && query[j + 1] === c) {
-          text += c;
-          j += 2;
-        } else if (query[j] === c) break;
-        else {
-          text += query[j];
-          j += 1;
-        }
-      }
-      if (j >= n) throw new CallhouseError('USAGE', 'unterminated quote');
-      out += c === "'" ? "''" : text;
-      i = j + 1;
-    } else if (c === '$') {
-      const tag = /^\$[A-Za-z0-9_]*\$/.exec(query.slice(i))?.[0];
-      const end = tag ? query.indexOf(tag, i + tag.length) : -1;
-      if (tag && end >= 0) {
-        out += "''";
-        i = end + tag.length;
-      } else {
-        out += c;
-        i += 1;
-      }
-    } else {
-      out += c;
-      i += 1;
-    }
-  }
-  return out;
-}
-
-export function checkReadOnly(query: string): void {
-  const q = normaliseForCheck(query);
-  if (!READ_ONLY_START.test(q)) {
-    throw new CallhouseError(
-      'USAGE',
-      'only read-only queries (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS) are allowed',
-    );
-  }
-  if (FORBIDDEN_FUNCTIONS.test(q) || FORBIDDEN_CLAUSES.test(q)) {
-    throw new CallhouseError('USAGE', 'queries may not read files, URLs or other servers');
-  }
-  if (/;\s*\S/.test(q)) {
-    throw new CallhouseError('USAGE', 'one statement at a time');
-  }
-}
+import { CallhouseError } from './errors.js';
+import type { Analyst, AnalystLimits, Run } from './analyst.js';
+import { parseTsv } from './analyst.js';
+import { checkAnalystAst, parseAstDump } from './sql-ast.js';
 
 export interface SqlResult {
   columns: string[];
   rows: Record<string, unknown>[];
 }
 
-export async function readOnlyQuery(client: ClickHouseClient, query: string): Promise<SqlResult> {
-  checkReadOnly(query);
-  const q = query.trim().replace(/;\s*$/, '');
-  try {
-    // No `readonly` setting: the embedded engine would keep it for its whole session (and the
-    // sink shares that session). The statement check above is the guard on both backends.
-    const rs = await client.query({ query: q, format: 'JSONCompactEachRowWithNamesAndTypes' });
-    const raw = (await rs.json()) as unknown[][];
-    const columns = (raw[0] ?? []) as string[];
-    const rows = raw.slice(2).map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
+export async function readOnlyQuery(analyst: Analyst, query: string): Promise<SqlResult> {
+  const catalogue = await analyst.catalogue();
+  return analyst.withSession(async (run) => {
+    const statement = await engineFormat(run, query);
+    const dump = parseTsv(await engineRun(run, analyst.limits, `EXPLAIN AST ${statement}`))
+      .map((r) => r[0] ?? '')
+      .join('\n');
+    checkAnalystAst(parseAstDump(dump), { database: analyst.database, catalogue });
+    const raw = await engineRun(run, analyst.limits, statement, 'JSONCompactEachRowWithNamesAndTypes');
+    const lines = raw.split('\n').filter((l) => l !== '');
+    const columns = lines[0] ? (JSON.parse(lines[0]) as string[]) : [];
+    const rows = lines.slice(2).map((l) => {
+      const r = JSON.parse(l) as unknown[];
+      return Object.fromEntries(columns.map((c, i) => [c, r[i]]));
+    });
     return { columns, rows };
+  });
+}
+
+/** The engine's own formatting of the query: it refuses more than one statement, and an empty one. */
+async function engineFormat(run: Run, query: string): Promise<string> {
+  if (query.includes('\0')) throw new CallhouseError('USAGE', 'refused: a NUL character in the query');
+  let formatted: string;
+  try {
+    formatted = parseTsv(await run(`SELECT formatQuery(${stringLiteral(query)})`))[0]?.[0] ?? '';
   } catch (e) {
-    if (e instanceof CallhouseError) throw e;
-    throw new CallhouseError('USAGE', `query failed: ${(e as Error).message.split('\n')[0]}`);
+    const msg = (e as Error).message;
+    if (/Multi-statements are not allowed/.test(msg))
+      throw new CallhouseError('USAGE', 'refused: one statement at a time');
+    if (/Empty query/.test(msg)) throw new CallhouseError('USAGE', 'refused: the query is empty');
+    const m = /Syntax error[^:]*: failed at position \d+( \([^)]*\))?/.exec(msg);
+    throw new CallhouseError('USAGE', `query failed: ${m?.[0] ?? firstLine(e)}`);
   }
+  // The engine writes names with line breaks or control characters escaped in its formatting but
+  // raw in its parse-tree dump, where they could pass for lines of the tree: such names are refused.
+  if (/`(?:[^`\\]|\\.)*\\[nrtbf0]/.test(formatted.replace(/'(?:[^'\\]|\\.)*'/g, "''")))
+    throw new CallhouseError('USAGE', 'refused: a name with a line break or control character in it');
+  return formatted;
+}
+
+async function engineRun(run: Run, limits: AnalystLimits, sql: string, format?: string): Promise<string> {
+  try {
+    return await run(sql, format);
+  } catch (e) {
+    throw limitError(e, limits);
+  }
+}
+
+/** The engine's error as analysts should read it: a passed limit names its setting. */
+export function limitError(e: unknown, limits: AnalystLimits): CallhouseError {
+  if (e instanceof CallhouseError) return e;
+  const msg = (e as Error).message ?? String(e);
+  const code = /Code: (\d+)/.exec(msg)?.[1];
+  const over = (what: string): CallhouseError => new CallhouseError('USAGE', `query exceeded ${what}`);
+  if (code === '159' || /TIMEOUT_EXCEEDED/.test(msg))
+    return over(`the analyst time limit of ${limits.max_execution_time} s (analyst.max_execution_time)`);
+  if (code === '396' || /TOO_MANY_ROWS_OR_BYTES/.test(msg))
+    return /bytes/i.test(msg.split('\n')[0] ?? '') && !/max rows/.test(msg)
+      ? over(`the analyst result limit of ${limits.max_result_bytes} bytes (analyst.max_result_bytes)`)
+      : over(`the analyst result limit of ${limits.max_result_rows} rows (analyst.max_result_rows)`);
+  if (code === '241' || /MEMORY_LIMIT_EXCEEDED/.test(msg))
+    return over(`the analyst memory limit of ${limits.max_memory_usage} bytes (analyst.max_memory_usage)`);
+  if (code === '164' || /\bREADONLY\b/.test(msg))
+    return new CallhouseError('USAGE', 'refused by the engine: analyst sessions are read-only');
+  if (code === '497' || /ACCESS_DENIED/.test(msg))
+    return new CallhouseError('USAGE', `refused by the engine: ${firstLine(e)}`);
+  return new CallhouseError('USAGE', `query failed: ${firstLine(e)}`);
+}
+
+function firstLine(e: unknown): string {
+  return ((e as Error).message ?? String(e))
+    .split('\n')[0]!
+    .replace(/: In scope SELECT formatQuery\(.*$/, '')
+    .slice(0, 500);
+}
+
+function stringLiteral(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

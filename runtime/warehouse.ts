@@ -7,6 +7,13 @@ import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { CallhouseError } from './errors.js';
 import { redactUrl } from './redact.js';
+import {
+  DEFAULT_ANALYST_LIMITS,
+  embeddedAnalyst,
+  serverAnalyst,
+  type Analyst,
+  type AnalystOptions,
+} from './analyst.js';
 
 export interface WarehouseOptions {
   url?: string | undefined;
@@ -14,6 +21,8 @@ export interface WarehouseOptions {
   password?: string | undefined;
   database: string;
   dataDir: string;
+  /** Who runs analyst SQL, and its limits (defaults when unset). */
+  analyst?: AnalystOptions | undefined;
 }
 
 export interface Warehouse {
@@ -34,8 +43,16 @@ interface RawInsert {
   settings: Record<string, string | number>;
 }
 
+interface EmbeddedEntry {
+  wh: Warehouse;
+  users: number;
+  path: string;
+  /** Analyst sessions on the same path, by database, closed with the warehouse. */
+  analysts: Map<string, Analyst>;
+}
+
 /** chdb holds one data directory per process: one shared client per path, closed with its last user. */
-const embeddedOpen = new Map<string, { wh: Warehouse; users: number }>();
+const embeddedOpen = new Map<string, EmbeddedEntry>();
 
 export async function openWarehouse(opts: WarehouseOptions): Promise<Warehouse> {
   if (opts.url) {
@@ -46,13 +63,17 @@ export async function openWarehouse(opts: WarehouseOptions): Promise<Warehouse> 
       request_timeout: 60_000,
       clickhouse_settings: { date_time_input_format: 'best_effort' },
     });
-    return {
+    const wh: Warehouse = {
       client,
       database: opts.database,
       embedded: false,
       describe: redactUrl(opts.url.replace(/\/\/[^@/]*@/, '//')),
-      close: () => client.close(),
+      close: async () => {
+        await client.close();
+        await analysts.get(wh)?.close();
+      },
     };
+    return wh;
   }
   const path = resolve(opts.dataDir, 'warehouse');
   const existing = embeddedOpen.get(path);
@@ -74,7 +95,7 @@ export async function openWarehouse(opts: WarehouseOptions): Promise<Warehouse> 
   }
   const connection = createChdbConnection({ path });
   const client = createClient({ connection } as unknown as Parameters<typeof createClient>[0]);
-  const entry = { wh: undefined as unknown as Warehouse, users: 1 };
+  const entry: EmbeddedEntry = { wh: undefined as unknown as Warehouse, users: 1, path, analysts: new Map() };
   entry.wh = {
     client,
     database: opts.database,
@@ -85,6 +106,7 @@ export async function openWarehouse(opts: WarehouseOptions): Promise<Warehouse> 
       entry.users -= 1;
       if (entry.users > 0) return;
       embeddedOpen.delete(path);
+      for (const a of entry.analysts.values()) await a.close();
       await client.close();
     },
   };
@@ -96,7 +118,7 @@ interface ChdbConnection {
   chdb: { rawInsert(params: RawInsert): Promise<unknown> };
 }
 
-function withDatabase(entry: { wh: Warehouse }, database: string): Warehouse {
+function withDatabase(entry: EmbeddedEntry, database: string): Warehouse {
   return { ...entry.wh, database };
 }
 
@@ -183,24 +205,31 @@ function quote(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-const sqlClients = new WeakMap<Warehouse, ClickHouseClient>();
+const analysts = new WeakMap<Warehouse, Analyst>();
 
-/** A client whose current database is the warehouse's, for analysts' unqualified table names. */
-export async function analystClient(wh: Warehouse, opts: WarehouseOptions): Promise<ClickHouseClient> {
+/**
+ * Where analyst SQL runs for this warehouse: embedded, read-only chdb sessions of its own on the
+ * same data path (never the sink's); on a server, the analyst user (never the pipeline's).
+ */
+export async function analystClient(wh: Warehouse, opts: WarehouseOptions): Promise<Analyst> {
+  const limits = opts.analyst?.limits ?? DEFAULT_ANALYST_LIMITS;
   if (wh.embedded) {
-    await wh.client.command({ query: `USE ${wh.database}` });
-    return wh.client;
+    const entry = [...embeddedOpen.values()].find((e) => e.wh.client === wh.client);
+    if (!entry) throw new CallhouseError('WAREHOUSE_UNAVAILABLE', 'the embedded warehouse is closed');
+    let a = entry.analysts.get(wh.database);
+    if (!a) entry.analysts.set(wh.database, (a = embeddedAnalyst(entry.path, wh.database, limits)));
+    return a;
   }
-  let c = sqlClients.get(wh);
-  if (!c) {
-    c = createClient({
-      url: opts.url,
-      username: opts.user ?? 'default',
-      password: opts.password ?? '',
+  let a = analysts.get(wh);
+  if (!a) {
+    a = serverAnalyst({
+      url: opts.url!,
       database: wh.database,
-      request_timeout: 120_000,
+      user: opts.analyst?.user,
+      password: opts.analyst?.password,
+      limits,
     });
-    sqlClients.set(wh, c);
+    analysts.set(wh, a);
   }
-  return c;
+  return a;
 }
