@@ -38,6 +38,11 @@ export interface Analyst {
   limits: AnalystLimits;
   /** Runs `fn` on a read-only session of its own; refuses at once when every session is busy. */
   withSession<T>(fn: (run: Run) => Promise<T>): Promise<T>;
+  /**
+   * Runs the engine's own parse and formatting (formatQuery, EXPLAIN AST): read-only too, but
+   * without the result limits, which a long parse-tree dump would pass.
+   */
+  parse: Run;
   /** The engine's functions and table functions, read once. */
   catalogue(): Promise<FunctionCatalogue>;
   close(): Promise<void>;
@@ -72,13 +77,11 @@ export function embeddedAnalyst(path: string, database: string, limits: AnalystL
   const idle: ChdbSession[] = [];
   let running = 0;
   let closed = false;
-  const open = async (): Promise<ChdbSession> => {
+  const open = async (settings: Record<string, number | string> = analystSettings(limits)): Promise<ChdbSession> => {
     const { Session } = (await import('chdb')) as unknown as { Session: new (p: string) => ChdbSession };
     const s = new Session(path);
     try {
-      const set = Object.entries(analystSettings(limits)).map(
-        ([k, v]) => `${k} = ${typeof v === 'number' ? v : `'${v}'`}`,
-      );
+      const set = Object.entries(settings).map(([k, v]) => `${k} = ${typeof v === 'number' ? v : `'${v}'`}`);
       await s.queryAsync(`SET ${set.join(', ')}`);
       await s.queryAsync(`USE ${quoteIdentifier(database)}`);
       await s.queryAsync('SET readonly = 1');
@@ -105,16 +108,31 @@ export function embeddedAnalyst(path: string, database: string, limits: AnalystL
       else s?.close();
     }
   };
+  // One session for parsing, its queries one after another (each takes milliseconds).
+  let parser: Promise<ChdbSession> | undefined;
+  let parsing: Promise<unknown> = Promise.resolve();
+  const parse: Run = (sql, format = 'TabSeparated') => {
+    if (closed) return Promise.reject(new CallhouseError('WAREHOUSE_UNAVAILABLE', 'the warehouse is closed'));
+    const { max_result_rows: _r, max_result_bytes: _b, ...settings } = analystSettings(limits);
+    const p = parser ?? (parser = open(settings));
+    p.catch(() => (parser = undefined));
+    const next = parsing.then(async () => (await (await p).queryAsync(sql, { format })).text());
+    parsing = next.catch(() => undefined);
+    return next;
+  };
   let catalogue: Promise<FunctionCatalogue> | undefined;
   return {
     database,
     limits,
     withSession,
-    catalogue: () => (catalogue ??= withSession((run) => readCatalogue(run))),
+    parse,
+    catalogue: () => (catalogue ??= readCatalogue(parse)),
     close: async () => {
       closed = true;
       // Sessions still running a query are closed when it ends.
       for (const s of idle.splice(0)) s.close();
+      await parsing;
+      if (parser) (await parser.catch(() => undefined))?.close();
     },
   };
 }
@@ -170,25 +188,26 @@ export function serverAnalyst(o: ServerAnalystOptions, make = createClient): Ana
     database: o.database,
     limits: o.limits,
     withSession,
-    catalogue: () => (catalogue ??= withSession((r) => readCatalogue(r))),
+    // The server's profile applies to these too: its max_result_rows must stay above a parse-tree dump.
+    parse: run,
+    catalogue: () => (catalogue ??= readCatalogue(run)),
     close: () => client.close(),
   };
 }
 
+/** Read as one row each, so that small result limits (analyst.max_result_rows) leave it whole. */
 async function readCatalogue(run: Run): Promise<FunctionCatalogue> {
-  const fnRows = async (withCategories: boolean) =>
-    parseTsv(
-      await run(
-        `SELECT name, alias_to, case_insensitive, is_aggregate${withCategories ? ', categories' : ''} FROM system.functions`,
-      ),
-    );
+  const one = async (sql: string): Promise<string[][]> =>
+    (JSON.parse((await run(sql, 'JSONEachRow')).trim()) as { r: unknown[][] }).r.map((x) => x.map(String));
+  const columns = (c: string): string =>
+    `SELECT groupArray(tuple(name, alias_to, toString(case_insensitive), toString(is_aggregate)${c})) AS r FROM system.functions`;
   let rows: string[][];
   let hasCategories = true;
   try {
-    rows = await fnRows(true);
+    rows = await one(columns(', categories'));
   } catch {
     // Servers before the column was added: the named refusals alone decide.
-    rows = await fnRows(false);
+    rows = await one(columns(''));
     hasCategories = false;
   }
   const byName = new Map(rows.map((r) => [r[0]!, r]));
@@ -199,8 +218,8 @@ async function readCatalogue(run: Run): Promise<FunctionCatalogue> {
     functions.set(r[0]!, entry);
     if (r[2] === '1') functions.set(r[0]!.toLowerCase(), entry);
   }
-  const tableFunctions = new Set(parseTsv(await run('SELECT name FROM system.table_functions')).map((r) => r[0]!));
-  return { functions, tableFunctions };
+  const tables = await one('SELECT groupArray(tuple(name)) AS r FROM system.table_functions');
+  return { functions, tableFunctions: new Set(tables.map((r) => r[0]!)) };
 }
 
 /** Rows of the engine's TabSeparated output (escapes undone). */

@@ -32,7 +32,7 @@ const analystSchema = z
     max_result_bytes: z
       .number()
       .int()
-      .positive()
+      .min(MiB)
       .default(64 * MiB)
       .describe('Most bytes (uncompressed, in the engine) an analyst query may return. Example: `67108864`'),
     max_memory_usage: z

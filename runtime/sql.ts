@@ -16,12 +16,12 @@ export interface SqlResult {
 
 export async function readOnlyQuery(analyst: Analyst, query: string): Promise<SqlResult> {
   const catalogue = await analyst.catalogue();
+  const statement = await engineFormat(analyst.parse, query);
+  const dump = parseTsv(await engineRun(analyst.parse, analyst.limits, `EXPLAIN AST ${statement}`))
+    .map((r) => r[0] ?? '')
+    .join('\n');
+  checkAnalystAst(parseAstDump(dump), { database: analyst.database, catalogue });
   return analyst.withSession(async (run) => {
-    const statement = await engineFormat(run, query);
-    const dump = parseTsv(await engineRun(run, analyst.limits, `EXPLAIN AST ${statement}`))
-      .map((r) => r[0] ?? '')
-      .join('\n');
-    checkAnalystAst(parseAstDump(dump), { database: analyst.database, catalogue });
     const raw = await engineRun(run, analyst.limits, statement, 'JSONCompactEachRowWithNamesAndTypes');
     const lines = raw.split('\n').filter((l) => l !== '');
     const columns = lines[0] ? (JSON.parse(lines[0]) as string[]) : [];
