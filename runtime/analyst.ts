@@ -160,6 +160,8 @@ export function serverAnalystClientOptions(o: ServerAnalystOptions): Parameters<
     // The server's profile bounds the query; the client waits a little longer to hear why it stopped.
     request_timeout: (o.limits.max_execution_time + 10) * 1000,
     max_open_connections: o.limits.max_concurrent_queries,
+    // Compressed responses are asked for with a setting (enable_http_compression), which a readonly = 1 user may not send.
+    compression: { request: false, response: false },
   };
 }
 
