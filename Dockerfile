@@ -14,7 +14,10 @@ FROM ${NODE_IMAGE} AS runtime
 # The embedded warehouse (chdb, ~550 MB) is only used when CLICKHOUSE_URL is unset; the compose
 # deployment always sets it. Build with --build-arg EMBEDDED_WAREHOUSE=1 to keep it.
 ARG EMBEDDED_WAREHOUSE=0
+# UV_THREADPOOL_SIZE: the embedded engine runs queries on Node's thread pool; analyst queries get
+# threads of their own beside the sink's (runtime/analyst.ts).
 ENV NODE_ENV=production \
+    UV_THREADPOOL_SIZE=16 \
     CALLHOUSE_USE_DIST=1 \
     CALLHOUSE_DATA_DIR=/var/lib/callhouse \
     CALLHOUSE_HTTP_PORT=8080 \

@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// Read by libuv when a process starts: the forked test workers inherit it. The embedded engine runs
+// analyst queries and the sink's inserts on this pool (see runtime/analyst.ts).
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],

@@ -60,11 +60,29 @@ export function analystSettings(limits: AnalystLimits): Record<string, number | 
   };
 }
 
-function busy(limits: AnalystLimits): CallhouseError {
+function busy(limits: AnalystLimits, slots = limits.max_concurrent_queries): CallhouseError {
+  const capped =
+    slots < limits.max_concurrent_queries
+      ? `, here at most ${slots} beside the sink with UV_THREADPOOL_SIZE=${threadpoolSize()}`
+      : '';
   return new CallhouseError(
     'USAGE',
-    `${limits.max_concurrent_queries} analyst queries are already running (analyst.max_concurrent_queries); try again when one has finished`,
+    `${slots} analyst queries are already running (analyst.max_concurrent_queries${capped}); try again when one has finished`,
   );
+}
+
+/**
+ * The embedded engine runs every query, the sink's inserts included, on a thread of Node's
+ * libuv pool (UV_THREADPOOL_SIZE, 4 unless set before the process starts). Analyst queries may
+ * hold threads for seconds; 4 are kept for the sink's pipelined inserts and file writes.
+ */
+export function threadpoolSize(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
+}
+
+export function embeddedSlots(limits: AnalystLimits, pool = threadpoolSize()): number {
+  return Math.max(1, Math.min(limits.max_concurrent_queries, pool - 4));
 }
 
 interface ChdbSession {
@@ -75,6 +93,7 @@ interface ChdbSession {
 /** Analyst sessions on the embedded engine's data path, beside (never instead of) the sink's. */
 export function embeddedAnalyst(path: string, database: string, limits: AnalystLimits): Analyst {
   const idle: ChdbSession[] = [];
+  const slots = embeddedSlots(limits);
   let running = 0;
   let closed = false;
   const open = async (settings: Record<string, number | string> = analystSettings(limits)): Promise<ChdbSession> => {
@@ -95,7 +114,7 @@ export function embeddedAnalyst(path: string, database: string, limits: AnalystL
   };
   const withSession = async <T>(fn: (run: Run) => Promise<T>): Promise<T> => {
     if (closed) throw new CallhouseError('WAREHOUSE_UNAVAILABLE', 'the warehouse is closed');
-    if (running >= limits.max_concurrent_queries) throw busy(limits);
+    if (running >= slots) throw busy(limits, slots);
     running += 1;
     let s: ChdbSession | undefined;
     try {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ANALYST_LIMITS, type Analyst } from '../../runtime/analyst.js';
+import { DEFAULT_ANALYST_LIMITS, embeddedSlots, threadpoolSize, type Analyst } from '../../runtime/analyst.js';
 import { readOnlyQuery } from '../../runtime/sql.js';
 import { analystClient, queryRows } from '../../runtime/warehouse.js';
 import { call } from '../warehouse/fixture.js';
@@ -41,7 +41,7 @@ beforeAll(async () => {
   analyst = await analystClient(wh, {
     database: wh.database,
     dataDir: testDataDir(),
-    analyst: { limits: { ...DEFAULT_ANALYST_LIMITS, max_execution_time: 10, max_concurrent_queries: 3 } },
+    analyst: { limits: { ...DEFAULT_ANALYST_LIMITS, max_execution_time: 10, max_concurrent_queries: 4 } },
   });
 });
 afterAll(async () => {
@@ -321,10 +321,11 @@ describe('limits', () => {
     }
   });
 
-  it('a slow analyst query holds up neither the sink nor another analyst', async () => {
+  it('slow analyst queries hold up neither the sink nor another analyst', async () => {
     const order: string[] = [];
-    const slow = readOnlyQuery(analyst, 'SELECT sleepEachRow(1) FROM numbers(3)').then(() =>
-      order.push('slow analyst'),
+    // Three at once: with Node's default pool of 4 threads, the sink's insert would wait for them.
+    const slow = [1, 2, 3].map((i) =>
+      readOnlyQuery(analyst, `SELECT sleepEachRow(1) + ${i} FROM numbers(3)`).then(() => order.push('slow analyst')),
     );
     await new Promise((r) => setTimeout(r, 300));
     const c = call({
@@ -337,8 +338,17 @@ describe('limits', () => {
     await insertCalls(wh, [c]).then(() => order.push('sink insert'));
     const other = await readOnlyQuery(analyst, "SELECT count() AS n FROM calls WHERE call_id = 'during-slow'");
     order.push('other analyst');
-    await slow;
-    expect(order).toEqual(['sink insert', 'other analyst', 'slow analyst']);
+    await Promise.all(slow);
+    expect(order).toEqual(['sink insert', 'other analyst', 'slow analyst', 'slow analyst', 'slow analyst']);
     expect(other.rows).toEqual([{ n: 1 }]);
+  });
+
+  it('keeps threads of the pool for the sink', () => {
+    const limits = { ...DEFAULT_ANALYST_LIMITS, max_concurrent_queries: 4 };
+    expect(embeddedSlots(limits, 16)).toBe(4);
+    expect(embeddedSlots(limits, 6)).toBe(2);
+    expect(embeddedSlots(limits, 4)).toBe(1);
+    expect(threadpoolSize({})).toBe(4);
+    expect(threadpoolSize({ UV_THREADPOOL_SIZE: '16' })).toBe(16);
   });
 });
