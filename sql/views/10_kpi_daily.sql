@@ -95,7 +95,9 @@ FROM
         sum(r.ring_answered) AS ring_answered,
         sum(arraySum(arrayFilter((n, t) -> t < short_limit, r.`shortMap.calls`, r.`shortMap.talk`))) AS short_calls,
         (SELECT argMax(value, updated_at) FROM {{db}}.report_settings WHERE name = 'short_call_seconds') AS short_limit
-    FROM {{db}}.kpi_daily_rollup AS r
+    -- Read through a subquery: with FINAL (analysts' sessions set final = 1), the engine
+    -- misreads the merged shortMap arrays inside the lambda when the table is read directly.
+    FROM (SELECT * FROM {{db}}.kpi_daily_rollup) AS r
     GROUP BY day, tenant, source, direction
     HAVING attempts != 0 AND short_limit <= 120
 )

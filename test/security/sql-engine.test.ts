@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ANALYST_LIMITS, embeddedSlots, threadpoolSize, type Analyst } from '../../runtime/analyst.js';
 import { readOnlyQuery } from '../../runtime/sql.js';
 import { analystClient, queryRows } from '../../runtime/warehouse.js';
-import { call } from '../warehouse/fixture.js';
+import { batch1, batch2, call } from '../warehouse/fixture.js';
+import { rollupCheckSql } from '../../runtime/rollups.js';
 import { insertCalls } from '../warehouse/helpers.js';
 import { openTestWarehouse, testDataDir } from '../helpers/warehouse.js';
 
@@ -279,6 +280,19 @@ describe('what analysts may do', () => {
     );
     expect(seen.rows).toEqual([{ n: 1, talk: 30 }]);
     await wh.client.command({ query: `SYSTEM START MERGES ${wh.database}.calls` });
+  });
+
+  it('reads the views as the sink does: kpi_daily agrees with calls under final = 1', async () => {
+    // Redeliveries, a changed re-delivery and short calls: the rollup's arrays are merged by FINAL.
+    await insertCalls(wh, batch1);
+    await insertCalls(wh, batch2);
+    expect(await queryRows(wh, rollupCheckSql(wh.database))).toEqual([]);
+    expect((await readOnlyQuery(analyst, rollupCheckSql())).rows).toEqual([]);
+    const short = await readOnlyQuery(
+      analyst,
+      "SELECT short_calls FROM kpi_daily WHERE tenant = 'lon' AND day = '2024-03-31' AND direction = 'inbound'",
+    );
+    expect(short.rows).toEqual([{ short_calls: 1 }]); // L2, 9 s of talk, below the 10 s default
   });
 });
 
