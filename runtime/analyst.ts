@@ -19,7 +19,7 @@ export interface AnalystLimits {
 export const DEFAULT_ANALYST_LIMITS: AnalystLimits = {
   max_execution_time: 30,
   max_result_rows: 100_000,
-  max_result_bytes: 64 * 1024 * 1024,
+  max_result_bytes: 32 * 1024 * 1024,
   max_memory_usage: 2 * 1024 * 1024 * 1024,
   max_concurrent_queries: 2,
 };

@@ -33,8 +33,8 @@ const analystSchema = z
       .number()
       .int()
       .min(MiB)
-      .default(64 * MiB)
-      .describe('Most bytes (uncompressed, in the engine) an analyst query may return. Example: `67108864`'),
+      .default(32 * MiB)
+      .describe('Most bytes (uncompressed, in the engine) an analyst query may return. Example: `33554432`'),
     max_memory_usage: z
       .number()
       .int()
@@ -55,7 +55,7 @@ const analystSchema = z
   .default({
     max_execution_time: 30,
     max_result_rows: 100_000,
-    max_result_bytes: 64 * MiB,
+    max_result_bytes: 32 * MiB,
     max_memory_usage: 2048 * MiB,
     max_concurrent_queries: 2,
   })

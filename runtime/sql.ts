@@ -21,16 +21,27 @@ export async function readOnlyQuery(analyst: Analyst, query: string): Promise<Sq
     .map((r) => r[0] ?? '')
     .join('\n');
   checkAnalystAst(parseAstDump(dump), { database: analyst.database, catalogue });
-  return analyst.withSession(async (run) => {
-    const raw = await engineRun(run, analyst.limits, statement, 'JSONCompactEachRowWithNamesAndTypes');
-    const lines = raw.split('\n').filter((l) => l !== '');
-    const columns = lines[0] ? (JSON.parse(lines[0]) as string[]) : [];
-    const rows = lines.slice(2).map((l) => {
-      const r = JSON.parse(l) as unknown[];
-      return Object.fromEntries(columns.map((c, i) => [c, r[i]]));
-    });
-    return { columns, rows };
-  });
+  const raw = await analyst.withSession((run) =>
+    engineRun(run, analyst.limits, statement, 'JSONCompactEachRowWithNamesAndTypes'),
+  );
+  return parseResult(raw);
+}
+
+/**
+ * The rows of a JSONCompactEachRowWithNamesAndTypes answer, read a slice at a time: a large
+ * result (up to analyst.max_result_rows) gives the event loop back between slices, so that the
+ * sink and the listeners are not held up while it is read.
+ */
+export async function parseResult(raw: string, slice = 2000): Promise<SqlResult> {
+  const lines = raw.split('\n').filter((l) => l !== '');
+  const columns = lines[0] ? (JSON.parse(lines[0]) as string[]) : [];
+  const rows: Record<string, unknown>[] = [];
+  for (let i = 2; i < lines.length; i += 1) {
+    if ((i - 2) % slice === slice - 1) await new Promise((r) => setImmediate(r));
+    const r = JSON.parse(lines[i]!) as unknown[];
+    rows.push(Object.fromEntries(columns.map((c, j) => [c, r[j]])));
+  }
+  return { columns, rows };
 }
 
 /** The engine's own formatting of the query: it refuses more than one statement, and an empty one. */

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { csvCell, formatRows, printable } from '../../runtime/cli/output.js';
+import { parseResult } from '../../runtime/sql.js';
 
 describe('--format csv', () => {
   it.each([
@@ -56,5 +57,19 @@ describe('table output', () => {
     // eslint-disable-next-line no-control-regex
     expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(out).toContain('\\u001b]8;;http://evil.invalid\\u0007click');
+  });
+});
+
+describe('reading a large analyst result', () => {
+  it('gives the event loop back while it reads, and reads every row', async () => {
+    const lines = ['["n","s"]', '["UInt64","String"]'];
+    for (let i = 0; i < 10_000; i += 1) lines.push(`[${i},"x${i}"]`);
+    let immediate = false;
+    setImmediate(() => (immediate = true));
+    const r = await parseResult(lines.join('\n') + '\n', 1000);
+    expect(immediate).toBe(true);
+    expect(r.columns).toEqual(['n', 's']);
+    expect(r.rows).toHaveLength(10_000);
+    expect(r.rows[9_999]).toEqual({ n: 9_999, s: 'x9999' });
   });
 });
