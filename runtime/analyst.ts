@@ -140,12 +140,17 @@ export function embeddedAnalyst(path: string, database: string, limits: AnalystL
     return next;
   };
   let catalogue: Promise<FunctionCatalogue> | undefined;
+  // A failed read is tried again by the next query, not kept.
+  const forget = (e: unknown): never => {
+    catalogue = undefined;
+    throw e;
+  };
   return {
     database,
     limits,
     withSession,
     parse,
-    catalogue: () => (catalogue ??= readCatalogue(parse)),
+    catalogue: () => (catalogue ??= readCatalogue(parse).catch(forget)),
     close: async () => {
       closed = true;
       // Sessions still running a query are closed when it ends.
@@ -205,13 +210,17 @@ export function serverAnalyst(o: ServerAnalystOptions, make = createClient): Ana
     }
   };
   let catalogue: Promise<FunctionCatalogue> | undefined;
+  const forget = (e: unknown): never => {
+    catalogue = undefined;
+    throw e;
+  };
   return {
     database: o.database,
     limits: o.limits,
     withSession,
     // The server's profile applies to these too: its max_result_rows must stay above a parse-tree dump.
     parse: run,
-    catalogue: () => (catalogue ??= readCatalogue(run)),
+    catalogue: () => (catalogue ??= readCatalogue(run).catch(forget)),
     close: () => client.close(),
   };
 }
