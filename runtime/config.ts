@@ -94,6 +94,18 @@ export const pipelineSchema = z
       .strict()
       .default({ trusted_proxies: [], spool_max_bytes: 256 * 1024 * 1024, rate_limit_per_source: 5000 })
       .describe('The ingest listener.'),
+    admin: z
+      .object({
+        allowed_hosts: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'Host names (besides localhost, 127.0.0.1 and ::1) that requests to the admin listener may name in their Host header, for a proxy in front of it; any other name is refused, against DNS rebinding. Example: `[callhouse-admin.internal]`',
+          ),
+      })
+      .strict()
+      .default({ allowed_hosts: [] })
+      .describe('The admin listener.'),
   })
   .strict();
 
@@ -110,6 +122,8 @@ export interface EnvConfig {
   adminPort: number;
   topicPrefix: string;
   logLevel: string;
+  /** The admin listener's token, when the environment sets it (else the data directory's admin.token). */
+  adminToken: string | undefined;
 }
 
 export interface Config extends PipelineConfig {
@@ -165,6 +179,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     adminPort: port('CALLHOUSE_ADMIN_PORT', 8081),
     topicPrefix: env.CALLHOUSE_TOPIC_PREFIX ?? 'callhouse.',
     logLevel: env.LOG_LEVEL || 'info',
+    adminToken: env.CALLHOUSE_ADMIN_TOKEN || undefined,
   };
 }
 
@@ -223,6 +238,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
   }
   for (const c of connectors) registerConnectorSecrets(c);
   registerSecret(envConfig.clickhousePassword);
+  registerSecret(envConfig.adminToken);
   return { ...pipeline.data, connectors, env: envConfig, file };
 }
 
