@@ -36,9 +36,35 @@ export const pipelineSchema = z
           .default(90)
           .describe('Retention of the dead-letters topic, in days. Example: `90`'),
         client_id: z.string().default('callhouse').describe('Kafka client id. Example: `callhouse`'),
+        rebalance_timeout_ms: z
+          .number()
+          .int()
+          .min(1000)
+          .default(60_000)
+          .describe(
+            'How long a rebalancing consumer group waits for its members to rejoin before dropping one, in ms. Example: `60000`',
+          ),
+        handover_ms: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe(
+            'How long a sink member may finish its batches in flight before it rejoins a rebalancing group; then they are aborted uncommitted and redone by the next owner. Below rebalance_timeout_ms (default: half of it). Example: `30000`',
+          ),
       })
       .strict()
-      .default({ partitions: 3, retention_hours: 168, dead_letter_retention_days: 90, client_id: 'callhouse' })
+      .refine((k) => k.handover_ms === undefined || k.handover_ms < k.rebalance_timeout_ms, {
+        path: ['handover_ms'],
+        message: 'must be below kafka.rebalance_timeout_ms, or the group drops the member before it hands over',
+      })
+      .default({
+        partitions: 3,
+        retention_hours: 168,
+        dead_letter_retention_days: 90,
+        client_id: 'callhouse',
+        rebalance_timeout_ms: 60_000,
+      })
       .describe('Kafka topics and client.'),
     sink: z
       .object({

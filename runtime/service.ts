@@ -110,7 +110,13 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     }
   }
   const kafka = await connectKafka(config, logger);
-  const bus = new Bus({ brokers: kafka.brokers, clientId: config.kafka.client_id, logger });
+  const bus = new Bus({
+    brokers: kafka.brokers,
+    clientId: config.kafka.client_id,
+    logger,
+    rebalanceTimeoutMs: config.kafka.rebalance_timeout_ms,
+    ...(config.kafka.handover_ms ? { handoverMs: config.kafka.handover_ms } : {}),
+  });
   const topics = topicNames(config.env.topicPrefix);
   await bus.ensureTopics(topicSpecs(config, topics));
 
