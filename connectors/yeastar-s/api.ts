@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CallhouseError } from '../../runtime/errors.js';
-import { registerSecret } from '../../runtime/redact.js';
+import { registerSecret, registerShortLivedSecret, rotateSecret } from '../../runtime/redact.js';
 import { vendorFetch } from '../core/http.js';
 import type { YeastarSApiConfig } from './config.js';
 
@@ -78,7 +78,8 @@ export class YeastarSApiClient {
     const token = res.token;
     if (typeof token !== 'string' || token === '')
       throw new CallhouseError('VENDOR_ERROR', 'yeastar-s login: no token in the answer');
-    registerSecret(token);
+    // Each login replaces the session's token: only the newest two are kept for redaction.
+    rotateSecret(`yeastar-s:${this.cfg.base_url}:${this.cfg.username}:token`, token);
     this.token = token;
     this.lastInteraction = this.now();
   }
@@ -129,7 +130,8 @@ export class YeastarSApiClient {
     const random = await this.authed('recording/get_random', { recording }, { heartbeat: true });
     if (typeof random.random !== 'string')
       throw new CallhouseError('VENDOR_ERROR', 'yeastar-s get_random: no random in the answer');
-    registerSecret(random.random);
+    // Single-use and dead after 30 s at the PBX; kept a while longer for errors that name it late.
+    registerShortLivedSecret(random.random, 10 * 60_000);
     const q = new URLSearchParams({ recording, random: random.random, token: this.token ?? '' });
     const res = await vendorFetch(`${this.base()}/recording/download?${q}`, {
       timeoutMs: this.opts.timeoutMs ?? 120_000,
