@@ -188,7 +188,15 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
       deps.status.success(id);
       const after = spec.ingest.afterDurable;
       if (after) {
-        void after(payloads, config, { logger: deps.logger.child({ connector: id }), dataDir: deps.dataDir ?? '.' })
+        const afterFailed = (err: CallhouseError): void => {
+          deps.metrics.failed.inc({ ...labels, code: err.code });
+          deps.status.failure(id, err.code, err.message, false);
+        };
+        void after(payloads, config, {
+          logger: deps.logger.child({ connector: id }),
+          dataDir: deps.dataDir ?? '.',
+          failed: afterFailed,
+        })
           .then((more) =>
             more.length > 0
               ? makeDurable(
@@ -199,8 +207,7 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
           )
           .catch((e: unknown) => {
             const err = asCallhouseError(e);
-            deps.metrics.failed.inc({ ...labels, code: err.code });
-            deps.status.failure(id, err.code, err.message, false);
+            afterFailed(err);
             deps.logger.warn({ connector: id, error_code: err.code }, `after-ingest work failed: ${err.message}`);
           });
       }
