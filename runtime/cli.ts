@@ -25,6 +25,7 @@ import {
 import { readOnlyQuery, type SqlResult } from './sql.js';
 import { StatusBoard } from './status.js';
 import { analystClient, openWarehouse, type Warehouse } from './warehouse.js';
+import { adminRequest } from './cli/admin-client.js';
 import { formatRows } from './cli/output.js';
 import { transformInput } from './cli/transform.js';
 import { dlqQuery, replayDeadLetters, type DeadLetterRow } from './cli/dlq.js';
@@ -182,11 +183,7 @@ program
 async function runSql(cfg: Config, query: string): Promise<SqlResult> {
   const holder = cfg.env.clickhouseUrl ? undefined : warehouseHolder(cfg.env.dataDir);
   if (holder) {
-    const res = await fetch(`${holder.adminUrl}/sql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    });
+    const res = await adminRequest(cfg, holder.adminUrl, '/sql', { method: 'POST', json: { query } });
     const body = (await res.json()) as SqlResult & { error?: string };
     if (!res.ok) throw new CallhouseError('USAGE', body.error ?? `HTTP ${res.status}`);
     return body;
@@ -280,7 +277,12 @@ program
   .addOption(configOption)
   .action(async (opts: { json?: boolean; config?: string }) => {
     const cfg = config(opts);
-    const res = await fetch(`http://127.0.0.1:${cfg.env.adminPort}/status`).catch(() => undefined);
+    // No service answering is not an error (the status then comes from Kafka and the warehouse);
+    // a service that refuses our token is.
+    const res = await adminRequest(cfg, `http://127.0.0.1:${cfg.env.adminPort}`, '/status').catch((e: unknown) => {
+      if (e instanceof CallhouseError) throw e;
+      return undefined;
+    });
     const body = res?.ok ? ((await res.json()) as Parameters<typeof statusTable>[0]) : await offlineStatus(cfg);
     console.log(opts.json ? JSON.stringify(body, null, 2) : statusTable(body));
   });

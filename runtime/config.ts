@@ -87,9 +87,35 @@ export const pipelineSchema = z
           .default(90)
           .describe('Retention of the dead-letters topic, in days. Example: `90`'),
         client_id: z.string().default('callhouse').describe('Kafka client id. Example: `callhouse`'),
+        rebalance_timeout_ms: z
+          .number()
+          .int()
+          .min(1000)
+          .default(60_000)
+          .describe(
+            'How long a rebalancing consumer group waits for its members to rejoin before dropping one, in ms. Example: `60000`',
+          ),
+        handover_ms: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe(
+            'How long a sink member may finish its batches in flight before it rejoins a rebalancing group; then they are aborted uncommitted and redone by the next owner. Below rebalance_timeout_ms (default: half of it). Example: `30000`',
+          ),
       })
       .strict()
-      .default({ partitions: 3, retention_hours: 168, dead_letter_retention_days: 90, client_id: 'callhouse' })
+      .refine((k) => k.handover_ms === undefined || k.handover_ms < k.rebalance_timeout_ms, {
+        path: ['handover_ms'],
+        message: 'must be below kafka.rebalance_timeout_ms, or the group drops the member before it hands over',
+      })
+      .default({
+        partitions: 3,
+        retention_hours: 168,
+        dead_letter_retention_days: 90,
+        client_id: 'callhouse',
+        rebalance_timeout_ms: 60_000,
+      })
       .describe('Kafka topics and client.'),
     sink: z
       .object({
@@ -146,6 +172,18 @@ export const pipelineSchema = z
       .default({ trusted_proxies: [], spool_max_bytes: 256 * 1024 * 1024, rate_limit_per_source: 5000 })
       .describe('The ingest listener.'),
     analyst: analystSchema,
+    admin: z
+      .object({
+        allowed_hosts: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'Host names (besides localhost, 127.0.0.1 and ::1) that requests to the admin listener may name in their Host header, for a proxy in front of it; any other name is refused, against DNS rebinding. Example: `[callhouse-admin.internal]`',
+          ),
+      })
+      .strict()
+      .default({ allowed_hosts: [] })
+      .describe('The admin listener.'),
   })
   .strict();
 
@@ -165,6 +203,8 @@ export interface EnvConfig {
   adminPort: number;
   topicPrefix: string;
   logLevel: string;
+  /** The admin listener's token, when the environment sets it (else the data directory's admin.token). */
+  adminToken: string | undefined;
 }
 
 export interface Config extends PipelineConfig {
@@ -222,6 +262,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     adminPort: port('CALLHOUSE_ADMIN_PORT', 8081),
     topicPrefix: env.CALLHOUSE_TOPIC_PREFIX ?? 'callhouse.',
     logLevel: env.LOG_LEVEL || 'info',
+    adminToken: env.CALLHOUSE_ADMIN_TOKEN || undefined,
   };
 }
 
@@ -281,6 +322,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
   for (const c of connectors) registerConnectorSecrets(c);
   registerSecret(envConfig.clickhousePassword);
   registerSecret(envConfig.clickhouseAnalystPassword);
+  registerSecret(envConfig.adminToken);
   return { ...pipeline.data, connectors, env: envConfig, file };
 }
 

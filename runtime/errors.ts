@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   // configuration and usage
   CONFIG_INVALID: false,
   USAGE: false,
+  /** A request to our own admin listener without the token it accepts. */
+  UNAUTHORIZED: false,
   // vendor side
   VENDOR_AUTH: false,
   VENDOR_FORBIDDEN: false,

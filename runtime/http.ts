@@ -1,7 +1,7 @@
 /**
  * The two listeners. Ingest (`CALLHOUSE_HTTP_PORT`): POST /ingest/{type}/{id}, answered 200 only
- * once the report is durable in Kafka. Admin (`CALLHOUSE_ADMIN_PORT`, loopback): status, read-only
- * SQL. Both: /healthz, /readyz, /metrics.
+ * once the report is durable in Kafka. The admin listener is in admin.ts. Both: /healthz, /readyz,
+ * /metrics.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -60,7 +60,7 @@ function presentedToken(req: FastifyRequest): string | undefined {
   return typeof h === 'string' ? h : undefined;
 }
 
-function commonRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'metrics' | 'ready'>): void {
+export function commonRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'metrics' | 'ready'>): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const r = await deps.ready();
@@ -188,7 +188,15 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
       deps.status.success(id);
       const after = spec.ingest.afterDurable;
       if (after) {
-        void after(payloads, config, { logger: deps.logger.child({ connector: id }), dataDir: deps.dataDir ?? '.' })
+        const afterFailed = (err: CallhouseError): void => {
+          deps.metrics.failed.inc({ ...labels, code: err.code });
+          deps.status.failure(id, err.code, err.message, false);
+        };
+        void after(payloads, config, {
+          logger: deps.logger.child({ connector: id }),
+          dataDir: deps.dataDir ?? '.',
+          failed: afterFailed,
+        })
           .then((more) =>
             more.length > 0
               ? makeDurable(
@@ -199,8 +207,7 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
           )
           .catch((e: unknown) => {
             const err = asCallhouseError(e);
-            deps.metrics.failed.inc({ ...labels, code: err.code });
-            deps.status.failure(id, err.code, err.message, false);
+            afterFailed(err);
             deps.logger.warn({ connector: id, error_code: err.code }, `after-ingest work failed: ${err.message}`);
           });
       }
@@ -249,27 +256,4 @@ export async function makeDurable(
 function unavailable(reply: FastifyReply, deps: Pick<HttpDeps, 'logger'>, e: unknown): FastifyReply {
   deps.logger.warn(`report could not be made durable in Kafka: ${asCallhouseError(e).message}`);
   return reply.code(503).header('retry-after', '5').send({ error: 'temporarily unavailable' });
-}
-
-export interface AdminDeps extends Pick<HttpDeps, 'metrics' | 'ready' | 'logger'> {
-  status(): Promise<unknown>;
-  sql(query: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }>;
-}
-
-export function buildAdminServer(deps: AdminDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
-  commonRoutes(app, deps);
-  app.get('/status', async () => deps.status());
-  app.post('/sql', async (req, reply) => {
-    const body = req.body as { query?: unknown } | string | undefined;
-    const query = typeof body === 'string' ? body : typeof body?.query === 'string' ? body.query : undefined;
-    if (!query) return reply.code(400).send({ error: 'expected {"query": "SELECT …"}' });
-    try {
-      return await deps.sql(query);
-    } catch (e) {
-      const err = e instanceof CallhouseError ? e : asCallhouseError(e);
-      return reply.code(err.code === 'USAGE' ? 400 : 422).send({ error: err.message });
-    }
-  });
-  return app;
 }

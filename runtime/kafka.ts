@@ -41,6 +41,13 @@ export interface Batch {
    * consumer is pipelined.
    */
   previous: Promise<void>;
+  /**
+   * Aborted when this member must give the partition up before the batch is done (a rebalance
+   * that cannot wait longer, see `handoverMs`): the handler stops retrying and throws, so nothing
+   * is committed and the partition's next owner handles the batch again. Never aborted unless
+   * the consumer is pipelined.
+   */
+  signal: AbortSignal;
 }
 
 export interface TopicSpec {
@@ -63,6 +70,15 @@ export interface BusOptions {
   maxInFlightSends?: number;
   /** While a send is in flight, how long the next one waits for more calls to join it (default 1 ms). */
   lingerMs?: number;
+  /** How long a rebalancing group waits for a member to rejoin before it drops the member (default 60 s). */
+  rebalanceTimeoutMs?: number;
+  /**
+   * How long a member's pipelined batches may delay its rejoining a rebalancing group (or leaving
+   * it) before they are aborted and left to the partitions' next owners. Below the rebalance
+   * timeout (default: half of it), so that the member rejoins in time and never writes a
+   * partition that another member has been given.
+   */
+  handoverMs?: number;
 }
 
 /** A produce() call waiting for the send that carries its messages. */
@@ -321,9 +337,11 @@ export class Bus {
     pipelined?: boolean;
     handle(batch: Batch): Promise<void>;
   }): Promise<ConsumerHandle> {
+    const handover = handoverOf(this.opts, this.opts.logger);
     const consumer = this.kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: 30000,
+      rebalanceTimeout: handover.rebalanceTimeoutMs,
       heartbeatInterval: 3000,
       maxWaitTimeInMs: opts.maxWaitMs ?? 500,
       minBytes: opts.minBytes ?? 1,
@@ -333,6 +351,7 @@ export class Bus {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumers.add(consumer);
+    handovers.set(opts.groupId, handover);
     /** Per topic|partition: the batch still being handled (pipelined). */
     const inflight = new Map<string, Promise<void>>();
     /** Per topic|partition: the offset it was sought back to after a batch failed. */
@@ -361,6 +380,7 @@ export class Bus {
           rewindTo.delete(key);
         }
         const previous = inflight.get(key) ?? SETTLED;
+        const abort = new AbortController();
         const handled = opts.handle({
           topic: batch.topic,
           partition: batch.partition,
@@ -368,8 +388,9 @@ export class Bus {
           firstOffset: first,
           lastOffset: last,
           heartbeat,
-          isRunning: () => isRunning() && !isStale(),
+          isRunning: () => isRunning() && !isStale() && !abort.signal.aborted,
           previous,
+          signal: abort.signal,
         });
         const next = (BigInt(last) + 1n).toString();
         if (!opts.pipelined) {
@@ -393,14 +414,16 @@ export class Bus {
             throw e;
           },
         );
-        track(member, settled);
+        track(member, settled, abort);
         inflight.set(key, settled);
         const forget = (): void => void (inflight.get(key) === settled && inflight.delete(key));
         settled.then(forget, forget);
         resolveOffset(last);
         // One batch per partition still being handled when this returns: the one just handed over.
         await previous.catch(() => undefined);
-        if (!isRunning() || isStale()) await settled.catch(() => undefined);
+        // Stopping (or the partition moved): the client leaves or rejoins once this returns, so
+        // the member's batches are settled first, within the hand-over bound.
+        if (!isRunning() || isStale()) await settleMember(opts.groupId, member.slice(opts.groupId.length + 1) || null);
       },
     });
     const groupId = opts.groupId;
@@ -542,13 +565,13 @@ async function commitAfter(
   }
 }
 
-/** Pipelined batches not settled yet, per group member (`groupId|memberId`). */
-const unsettled = new Map<string, Set<Promise<void>>>();
+/** Pipelined batches not settled yet, per group member (`groupId|memberId`), with what aborts each. */
+const unsettled = new Map<string, Map<Promise<void>, AbortController>>();
 
-function track(member: string, p: Promise<void>): void {
+function track(member: string, p: Promise<void>, abort: AbortController): void {
   let set = unsettled.get(member);
-  if (!set) unsettled.set(member, (set = new Set()));
-  set.add(p);
+  if (!set) unsettled.set(member, (set = new Map()));
+  set.set(p, abort);
   const done = (): void => {
     set.delete(p);
     if (set.size === 0 && unsettled.get(member) === set) unsettled.delete(member);
@@ -556,16 +579,85 @@ function track(member: string, p: Promise<void>): void {
   p.then(done, done);
 }
 
+interface Handover {
+  rebalanceTimeoutMs: number;
+  handoverMs: number;
+  /** After aborting, how long to wait for handlers to notice (an insert the engine cannot cancel). */
+  graceMs: number;
+  logger: Logger | undefined;
+}
+
+/** Each group's hand-over bounds in this process. */
+const handovers = new Map<string, Handover>();
+
+export function handoverOf(opts: Pick<BusOptions, 'rebalanceTimeoutMs' | 'handoverMs'>, logger?: Logger): Handover {
+  const rebalanceTimeoutMs = opts.rebalanceTimeoutMs ?? 60_000;
+  const handoverMs = opts.handoverMs ?? Math.floor(rebalanceTimeoutMs / 2);
+  if (!(handoverMs > 0 && handoverMs < rebalanceTimeoutMs)) {
+    throw new CallhouseError(
+      'CONFIG_INVALID',
+      `kafka.handover_ms (${handoverMs}) must be above 0 and below kafka.rebalance_timeout_ms (${rebalanceTimeoutMs})`,
+    );
+  }
+  return {
+    rebalanceTimeoutMs,
+    handoverMs,
+    graceMs: Math.min(10_000, Math.floor((rebalanceTimeoutMs - handoverMs) / 2)),
+    logger,
+  };
+}
+
+function settledWithin(ps: Promise<void>[], ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    Promise.allSettled(ps).then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /**
- * Waits until the member has no batch still being handled in this process. A member without an
- * id (joining for the first time, or after the coordinator forgot it) waits for every member of
- * its group in this process.
+ * Waits until the member has no batch still being handled in this process, for its group's
+ * `handoverMs` at most: then its batches are aborted (they commit nothing and are handled again
+ * by the partitions' next owners) and the member goes on to rejoin or leave, so that the group
+ * never drops it for missing the rebalance timeout while its old batches still write. A member
+ * without an id (joining for the first time, or after the coordinator forgot it) waits for
+ * every member of its group in this process.
  */
 export async function settleMember(groupId: string, memberId: string | null | undefined): Promise<void> {
+  const h = handovers.get(groupId) ?? handoverOf({});
   const keys = (): string[] =>
     [...unsettled.keys()].filter((k) => (memberId ? k === `${groupId}|${memberId}` : k.startsWith(`${groupId}|`)));
-  for (let sets = keys(); sets.length > 0; sets = keys())
-    await Promise.allSettled(sets.flatMap((k) => [...(unsettled.get(k) ?? [])]));
+  const batches = (): Map<Promise<void>, AbortController>[] => keys().map((k) => unsettled.get(k)!);
+  const deadline = Date.now() + h.handoverMs;
+  for (let sets = batches(); sets.length > 0; sets = batches()) {
+    const left = deadline - Date.now();
+    if (left > 0) {
+      await settledWithin(
+        sets.flatMap((m) => [...m.keys()]),
+        left,
+      );
+      continue;
+    }
+    const open = sets.flatMap((m) => [...m]);
+    h.logger?.warn(
+      { group: groupId, batches: open.length, handover_ms: h.handoverMs },
+      'batches still being handled at a rebalance: aborted, uncommitted, left to the next owner of their partitions',
+    );
+    for (const [, abort] of open)
+      abort.abort(new CallhouseError('KAFKA_UNAVAILABLE', 'the batch was handed over at a rebalance'));
+    if (
+      !(await settledWithin(
+        open.map(([p]) => p),
+        h.graceMs,
+      ))
+    ) {
+      h.logger?.error(
+        { group: groupId, grace_ms: h.graceMs },
+        'aborted batches did not stop in time; rejoining the group anyway',
+      );
+    }
+    return;
+  }
 }
 
 export function toKafkaError(e: unknown): CallhouseError {

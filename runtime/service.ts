@@ -10,7 +10,9 @@ import { CONNECTORS, connectorSpec } from '../connectors/registry.js';
 import { startSink } from '../sinks/clickhouse/sink.js';
 import type { Config } from './config.js';
 import { CursorStore } from './cursors.js';
-import { buildAdminServer, buildIngestServer } from './http.js';
+import { buildAdminServer } from './admin.js';
+import { ensureAdminToken } from './admin-token.js';
+import { buildIngestServer } from './http.js';
 import { Bus, topicNames, type ConsumerHandle, type TopicNames } from './kafka.js';
 import { canConnect, startLocalKafka, type LocalKafka } from './kafka-local.js';
 import { Metrics } from './metrics.js';
@@ -34,6 +36,8 @@ export interface Service {
   metrics: Metrics;
   ingestUrl: string | undefined;
   adminUrl: string | undefined;
+  /** What the admin listener's routes (all but the probes) require as `Authorization: Bearer`. */
+  adminToken: string;
   stop(): Promise<void>;
 }
 
@@ -77,6 +81,8 @@ export function warehouseOptions(config: Config) {
 }
 
 const LOCK = 'warehouse.lock';
+/** The admin listener binds loopback only: it is for the CLI, probes and Prometheus on this host. */
+const ADMIN_HOST = '127.0.0.1';
 
 /** Which process holds the embedded warehouse, so `callhouse sql` can go through its admin listener. */
 export function warehouseHolder(dataDir: string): { pid: number; adminUrl: string } | undefined {
@@ -90,6 +96,8 @@ export function warehouseHolder(dataDir: string): { pid: number; adminUrl: strin
 }
 
 export async function startService(config: Config, role: Role, logger: Logger): Promise<Service> {
+  // First, so that a bad CALLHOUSE_ADMIN_TOKEN stops the start before anything is connected.
+  const adminToken = ensureAdminToken(config.env.dataDir, config.env.adminToken, (m) => logger.warn(m));
   const metrics = new Metrics();
   const status = StatusBoard.of(config.connectors);
   for (const c of config.connectors) {
@@ -107,7 +115,13 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     }
   }
   const kafka = await connectKafka(config, logger);
-  const bus = new Bus({ brokers: kafka.brokers, clientId: config.kafka.client_id, logger });
+  const bus = new Bus({
+    brokers: kafka.brokers,
+    clientId: config.kafka.client_id,
+    logger,
+    rebalanceTimeoutMs: config.kafka.rebalance_timeout_ms,
+    ...(config.kafka.handover_ms ? { handoverMs: config.kafka.handover_ms } : {}),
+  });
   const topics = topicNames(config.env.topicPrefix);
   await bus.ensureTopics(topicSpecs(config, topics));
 
@@ -209,13 +223,16 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     metrics,
     ready,
     logger,
+    token: adminToken,
+    host: ADMIN_HOST,
+    allowedHosts: config.admin.allowed_hosts,
     status: async () => statusReport(config, status, bus, topics, warehouse, cursors),
     sql: async (query) => {
       if (!warehouse) warehouse = await openWarehouse(warehouseOptions(config));
       return readOnlyQuery(await analystClient(warehouse, warehouseOptions(config)), query);
     },
   });
-  const adminUrl = await admin.listen({ port: config.env.adminPort, host: '127.0.0.1' });
+  const adminUrl = await admin.listen({ port: config.env.adminPort, host: ADMIN_HOST });
   servers.push(admin);
   logger.info(`admin listening on ${adminUrl}`);
   if (warehouse?.embedded) {
@@ -232,6 +249,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
     metrics,
     ingestUrl,
     adminUrl,
+    adminToken,
     stop: async () => {
       if (stopped) return;
       stopped = true;

@@ -188,7 +188,13 @@ const NEWLINE = Buffer.from('\n');
  * One INSERT of a JSONEachRow body with its own deduplication token. The embedded engine reads
  * the bytes where they lie; a server gets them as the body of the statement.
  */
-export async function insertBody(wh: Warehouse, table: string, body: Buffer, token: string): Promise<void> {
+export async function insertBody(
+  wh: Warehouse,
+  table: string,
+  body: Buffer,
+  token: string,
+  signal?: AbortSignal,
+): Promise<void> {
   if (body.length === 0) return;
   const settings = { insert_deduplicate: 1, insert_deduplication_token: token, date_time_input_format: 'best_effort' };
   if (wh.rawInsert) {
@@ -198,6 +204,8 @@ export async function insertBody(wh: Warehouse, table: string, body: Buffer, tok
   const inline = Object.entries(settings).map(([k, v]) => `${k} = ${typeof v === 'number' ? v : quote(v)}`);
   await wh.client.command({
     query: `INSERT INTO ${wh.database}.${table} SETTINGS ${inline.join(', ')} FORMAT JSONEachRow\n${body.toString('utf8')}`,
+    // A batch handed over at a rebalance stops writing at once; its next owner inserts it again.
+    ...(signal ? { abort_signal: signal } : {}),
   });
 }
 

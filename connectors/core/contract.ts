@@ -18,6 +18,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Normalised } from '../../transforms/core/model.js';
 import type { BaseConnectorConfig } from './config.js';
+import type { CallhouseError } from '../../runtime/errors.js';
 
 /** One payload as it travels on `raw.<type>`: what the connector received, unchanged. */
 export interface RawPayload {
@@ -78,6 +79,8 @@ export interface AfterDurableContext {
   logger: Logger;
   /** The callhouse data directory (for files a connector keeps, such as recordings). */
   dataDir: string;
+  /** Reports a part of the work that failed while the rest went on (counted in status and metrics). */
+  failed?(error: CallhouseError): void;
 }
 
 export interface IngestSpec<C extends BaseConnectorConfig = BaseConnectorConfig> {

@@ -18,8 +18,11 @@ export interface VendorResponse {
   json(): unknown;
 }
 
-/** Fetches a vendor URL. Network errors, timeouts and 5xx are retriable VENDOR_UNAVAILABLE. */
-export async function vendorFetch(url: string, req: VendorRequest = {}): Promise<VendorResponse> {
+/**
+ * Fetches a vendor URL and hands back the response with its body unread. Network errors,
+ * timeouts, 5xx and 429 are retriable VENDOR_UNAVAILABLE.
+ */
+export async function vendorResponse(url: string, req: VendorRequest = {}): Promise<Response> {
   const timeout = AbortSignal.timeout(req.timeoutMs ?? 30_000);
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
   let res: Response;
@@ -36,13 +39,26 @@ export async function vendorFetch(url: string, req: VendorRequest = {}): Promise
     const why = timeout.aborted ? 'timed out' : (e as Error).message;
     throw new CallhouseError('VENDOR_UNAVAILABLE', `${redactUrl(url)}: ${why}`, { cause: e });
   }
-  const body = Buffer.from(await res.arrayBuffer());
   if (res.status >= 500 || res.status === 429) {
+    await res.body?.cancel().catch(() => undefined);
     const retryAfter = Number(res.headers.get('retry-after'));
     throw new CallhouseError('VENDOR_UNAVAILABLE', `${redactUrl(url)}: HTTP ${res.status}`, {
       retriable: true,
       ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
     });
+  }
+  return res;
+}
+
+/** Fetches a vendor URL and reads its body. Network errors, timeouts and 5xx are retriable VENDOR_UNAVAILABLE. */
+export async function vendorFetch(url: string, req: VendorRequest = {}): Promise<VendorResponse> {
+  const res = await vendorResponse(url, req);
+  let body: Buffer;
+  try {
+    body = Buffer.from(await res.arrayBuffer());
+  } catch (e) {
+    if (req.signal?.aborted) throw e;
+    throw new CallhouseError('VENDOR_UNAVAILABLE', `${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
   }
   return {
     status: res.status,

@@ -6,7 +6,7 @@
 import type { PollContext } from '../core/contract.js';
 import { vendorFetch, sameOriginUrl, type VendorResponse } from '../core/http.js';
 import { CallhouseError } from '../../runtime/errors.js';
-import { redactUrl, registerSecret } from '../../runtime/redact.js';
+import { redactUrl, registerSecret, rotateSecret } from '../../runtime/redact.js';
 import type { YeastarPConfig } from './config.js';
 import { asAnswer, errcodeError, OK, TOKEN_EXPIRED, type ApiAnswer } from './errcodes.js';
 
@@ -89,8 +89,9 @@ export class OpenApiClient {
     const access = typeof answer.access_token === 'string' ? answer.access_token : '';
     const refresh = typeof answer.refresh_token === 'string' ? answer.refresh_token : '';
     if (!access) throw new CallhouseError('VENDOR_UNAVAILABLE', `${path}: no access_token in the answer`);
-    registerSecret(access);
-    registerSecret(refresh);
+    // A new pair replaces the connector's last one: only the newest two of each are kept for redaction.
+    rotateSecret(`yeastar-p:${this.cfg.id}:access`, access);
+    rotateSecret(`yeastar-p:${this.cfg.id}:refresh`, refresh);
     const now = this.ctx.now().getTime();
     this.tokens = {
       access,

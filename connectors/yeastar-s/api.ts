@@ -5,11 +5,11 @@
  * says the token is unknown or timed out.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CallhouseError } from '../../runtime/errors.js';
-import { registerSecret } from '../../runtime/redact.js';
-import { vendorFetch } from '../core/http.js';
+import { registerSecret, registerShortLivedSecret, rotateSecret } from '../../runtime/redact.js';
+import { saveBody } from '../core/download.js';
+import { vendorFetch, vendorResponse } from '../core/http.js';
 import type { YeastarSApiConfig } from './config.js';
 
 export const HEARTBEAT_MS = 25 * 60_000;
@@ -78,7 +78,8 @@ export class YeastarSApiClient {
     const token = res.token;
     if (typeof token !== 'string' || token === '')
       throw new CallhouseError('VENDOR_ERROR', 'yeastar-s login: no token in the answer');
-    registerSecret(token);
+    // Each login replaces the session's token: only the newest two are kept for redaction.
+    rotateSecret(`yeastar-s:${this.cfg.base_url}:${this.cfg.username}:token`, token);
     this.token = token;
     this.lastInteraction = this.now();
   }
@@ -129,16 +130,20 @@ export class YeastarSApiClient {
     const random = await this.authed('recording/get_random', { recording }, { heartbeat: true });
     if (typeof random.random !== 'string')
       throw new CallhouseError('VENDOR_ERROR', 'yeastar-s get_random: no random in the answer');
-    registerSecret(random.random);
+    // Single-use and dead after 30 s at the PBX; kept a while longer for errors that name it late.
+    registerShortLivedSecret(random.random, 10 * 60_000);
     const q = new URLSearchParams({ recording, random: random.random, token: this.token ?? '' });
-    const res = await vendorFetch(`${this.base()}/recording/download?${q}`, {
-      timeoutMs: this.opts.timeoutMs ?? 120_000,
-    });
+    const url = `${this.base()}/recording/download?${q}`;
+    const res = await vendorResponse(url, { timeoutMs: this.opts.timeoutMs ?? 120_000 });
     this.lastInteraction = this.now();
-    if ((res.headers.get('content-type') ?? '').includes('json')) failIfFailed(res.json(), 'recording/download');
-    await mkdir(dir, { recursive: true });
+    if ((res.headers.get('content-type') ?? '').includes('json')) {
+      // The PBX's answer instead of a file: an error (a JSON file would be a recording of no call).
+      const text = await res.text();
+      failIfFailed(parseJson(text.slice(0, 64 * 1024)), 'recording/download');
+      throw new CallhouseError('VENDOR_ERROR', 'yeastar-s recording/download: a JSON answer instead of the file');
+    }
     const path = join(dir, name);
-    await writeFile(path, res.body);
+    await saveBody(res, url, path, this.cfg.max_recording_bytes);
     return path;
   }
 
@@ -170,6 +175,14 @@ export class YeastarSApiClient {
 
   private base(): string {
     return `${this.cfg.base_url.replace(/\/+$/, '')}/api/${this.cfg.version}`;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

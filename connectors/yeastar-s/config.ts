@@ -40,6 +40,29 @@ export const apiSchema = z
       .describe(
         'Directory where downloaded recordings are saved (relative: under CALLHOUSE_DATA_DIR), one folder per connector. Example: `/srv/recordings`',
       ),
+    max_recording_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024 * 1024)
+      .describe(
+        'Largest recording downloaded, in bytes; a larger one is not saved, and the call gets a `RecordingFailed` event saying so. Example: `268435456`',
+      ),
+    max_concurrent_downloads: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(2)
+      .describe('Recordings downloaded from this PBX at once; the others wait their turn. Example: `2`'),
+    max_queued_downloads: z
+      .number()
+      .int()
+      .min(0)
+      .default(1000)
+      .describe(
+        'Recordings that may wait for a download slot; past that a recording is not downloaded and its call gets a `RecordingFailed` event. Example: `1000`',
+      ),
   })
   .strict();
 

@@ -107,6 +107,9 @@ describe('yeastar-s config', () => {
       version: 'v1.0.1',
       port: '8260',
       recordings_dir: 'recordings',
+      max_recording_bytes: 256 * 1024 * 1024,
+      max_concurrent_downloads: 2,
+      max_queued_downloads: 1000,
     });
   });
 

@@ -103,9 +103,11 @@ function target(part: TableRows): string {
 async function insertWithRetry(part: TableRows, token: string, batch: Batch, deps: SinkDeps): Promise<void> {
   const { logger, metrics } = deps;
   for (let attempt = 0; ; attempt++) {
+    // Handed over at a rebalance: the partition's next owner inserts this batch (same tokens).
+    batch.signal.throwIfAborted();
     const t0 = performance.now();
     try {
-      await insert(part, token, deps);
+      await insert(part, token, deps, batch.signal);
       metrics.sinkBatchSeconds.observe({ table: part.table }, (performance.now() - t0) / 1000);
       metrics.sinkBatchRows.observe({ table: part.table }, part.lines.length);
       metrics.sinkRows.inc({ table: part.table }, part.lines.length);
@@ -116,7 +118,7 @@ async function insertWithRetry(part: TableRows, token: string, batch: Batch, dep
         await rejectBadRows(part, token, batch, deps, e);
         return;
       }
-      if (!batch.isRunning()) throw e;
+      if (!batch.isRunning()) throw batch.signal.aborted ? batch.signal.reason : e;
       const delay = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
       logger.warn(
         { table: part.table, attempt, delay_ms: delay },
@@ -128,9 +130,9 @@ async function insertWithRetry(part: TableRows, token: string, batch: Batch, dep
 }
 
 /** Calls go to calls_ingest, annotated for the kpi_daily rollup (see rollup.ts); other tables as they are. */
-async function insert(part: TableRows, token: string, deps: SinkDeps): Promise<void> {
+async function insert(part: TableRows, token: string, deps: SinkDeps, signal?: AbortSignal): Promise<void> {
   if (part.lines.length === 0) return;
-  await insertBody(deps.warehouse, target(part), await prepare(part, deps), token);
+  await insertBody(deps.warehouse, target(part), await prepare(part, deps), token, signal);
 }
 
 /** Splits a rejected batch until the rows the warehouse refuses are found; those become dead letters. */
@@ -185,8 +187,16 @@ async function rejectBadRows(
 
 async function waitWithHeartbeat(ms: number, batch: Batch): Promise<void> {
   const end = Date.now() + ms;
-  while (Date.now() < end) {
-    await new Promise((r) => setTimeout(r, Math.min(1000, end - Date.now())));
+  while (Date.now() < end && !batch.signal.aborted) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        batch.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(1000, end - Date.now()));
+      batch.signal.addEventListener('abort', done);
+    });
     await batch.heartbeat().catch(() => undefined);
   }
 }

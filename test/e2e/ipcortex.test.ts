@@ -344,7 +344,7 @@ describe('ipcortex end to end: bad credentials stop one connector, the other run
     // Stopped stays stopped: the failure was counted once, and the status says why.
     expect(t.service.status.get('bad')).toMatchObject({ state: 'stopped', errors: 1, produced: 0 });
     // The secret never reached the logs' source either: the admin status says the same.
-    const status = (await (await fetch(`${t.adminUrl}/status`)).json()) as {
+    const status = (await (await t.admin('/status')).json()) as {
       connectors: { id: string; state: string; last_error: string }[];
     };
     const viaAdmin = status.connectors.find((c) => c.id === 'bad')!;

@@ -109,7 +109,7 @@ describe('a transform and a sink killed mid-batch', () => {
     );
     procs.push(sink);
     const count = async (): Promise<number> =>
-      Number((await adminSql<{ n: number }>(sink.adminUrl, 'SELECT count() AS n FROM calls FINAL'))[0]?.n ?? 0);
+      Number((await adminSql<{ n: number }>(sink, 'SELECT count() AS n FROM calls FINAL'))[0]?.n ?? 0);
     const partial = await until(
       'some rows in calls',
       async () => {
@@ -126,7 +126,7 @@ describe('a transform and a sink killed mid-batch', () => {
     procs.push(sink);
     await until(`${N} calls`, async () => (await count()) >= N, 120_000, 250);
     const rows = await adminSql<{ n: number; d: number; answered: number }>(
-      sink.adminUrl,
+      sink,
       "SELECT count() AS n, uniqExact(call_id) AS d, countIf(disposition = 'answered') AS answered FROM calls FINAL",
     );
     expect(Number(rows[0]!.n)).toBe(N);
@@ -134,10 +134,10 @@ describe('a transform and a sink killed mid-batch', () => {
     expect(Number(rows[0]!.answered)).toBe(N - N / 30);
     // The kpi_daily rollup counted every call once too (a sink killed mid-insert is repaired on restart).
     const kpi = await adminSql<{ attempts: number; answered: number }>(
-      sink.adminUrl,
+      sink,
       'SELECT sum(attempts) AS attempts, sum(answered) AS answered FROM kpi_daily',
     );
     expect([Number(kpi[0]!.attempts), Number(kpi[0]!.answered)]).toEqual([N, N - N / 30]);
-    expect(await adminSql(sink.adminUrl, rollupCheckSql())).toEqual([]);
+    expect(await adminSql(sink, rollupCheckSql())).toEqual([]);
   }, 300_000);
 });

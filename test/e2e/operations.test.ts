@@ -141,16 +141,13 @@ describe('operating callhouse', () => {
     await until(
       'every backfilled call',
       async () => {
-        const n = await adminSql<{ n: number }>(
-          service.adminUrl,
-          `SELECT count() AS n FROM calls FINAL WHERE ${WINDOW}`,
-        );
+        const n = await adminSql<{ n: number }>(service, `SELECT count() AS n FROM calls FINAL WHERE ${WINDOW}`);
         return Number(n[0]!.n) >= expected.size;
       },
       90_000,
     );
     const rows = await adminSql<{ k: string }>(
-      service.adminUrl,
+      service,
       `SELECT concat(call_id, '|', toString(leg)) AS k FROM calls FINAL WHERE ${WINDOW}`,
     );
     expect(new Set(rows.map((r) => r.k))).toEqual(expected);
@@ -160,10 +157,7 @@ describe('operating callhouse', () => {
     const third = await cli(args, env);
     expect(third.code, third.stderr).toBe(0);
     await new Promise((r) => setTimeout(r, 3000));
-    const again = await adminSql<{ n: number }>(
-      service.adminUrl,
-      `SELECT count() AS n FROM calls FINAL WHERE ${WINDOW}`,
-    );
+    const again = await adminSql<{ n: number }>(service, `SELECT count() AS n FROM calls FINAL WHERE ${WINDOW}`);
     expect(Number(again[0]!.n)).toBe(expected.size);
   }, 300_000);
 
@@ -214,8 +208,7 @@ describe('operating callhouse', () => {
     await until(
       'the dead letter',
       async () =>
-        (await adminSql(service.adminUrl, "SELECT id FROM dead_letters WHERE connector_id = 'pbx'")).length === 1 ||
-        undefined,
+        (await adminSql(service, "SELECT id FROM dead_letters WHERE connector_id = 'pbx'")).length === 1 || undefined,
     );
     const listed = await cli(['dlq', 'list', '--format', 'json'], env);
     expect(listed.stdout).toContain('INVALID_VALUE');
@@ -224,13 +217,11 @@ describe('operating callhouse', () => {
     expect(r1.stdout).toContain('replayed 1 dead letter');
     await new Promise((r) => setTimeout(r, 3000));
     const still = await adminSql<{ n: number }>(
-      service.adminUrl,
+      service,
       "SELECT count() AS n FROM dead_letters WHERE connector_id = 'pbx'",
     );
     expect(Number(still[0]!.n)).toBe(1);
-    expect(await adminSql(service.adminUrl, "SELECT call_id FROM calls FINAL WHERE call_id = '1714000000.5'")).toEqual(
-      [],
-    );
+    expect(await adminSql(service, "SELECT call_id FROM calls FINAL WHERE call_id = '1714000000.5'")).toEqual([]);
 
     // After a fix the same payload would parse: a dead letter whose bytes are good now lands and leaves the view.
     const fixed = bad.replace('"callduraction":"soon"', '"callduraction":"8"');
@@ -255,25 +246,25 @@ describe('operating callhouse', () => {
     await until(
       'the crafted dead letter',
       async () =>
-        (await adminSql(service.adminUrl, "SELECT id FROM dead_letters WHERE id = 'transform:fixed-since'")).length ===
-          1 || undefined,
+        (await adminSql(service, "SELECT id FROM dead_letters WHERE id = 'transform:fixed-since'")).length === 1 ||
+        undefined,
     );
     const r2 = await cli(['dlq', 'replay', '--connector', 'pbx', '--since', '2000-01-01T00:00:00Z'], env);
     expect(r2.code, r2.stderr).toBe(0);
     await until(
       'the replayed call',
       async () =>
-        (await adminSql(service.adminUrl, "SELECT call_id FROM calls FINAL WHERE call_id = '1714000000.5'")).length ===
-          1 || undefined,
+        (await adminSql(service, "SELECT call_id FROM calls FINAL WHERE call_id = '1714000000.5'")).length === 1 ||
+        undefined,
     );
     await until(
       'the dead letter to leave the view',
       async () =>
-        (await adminSql(service.adminUrl, "SELECT id FROM dead_letters WHERE id = 'transform:fixed-since'")).length ===
-          0 || undefined,
+        (await adminSql(service, "SELECT id FROM dead_letters WHERE id = 'transform:fixed-since'")).length === 0 ||
+        undefined,
     );
     const call = await adminSql<{ total_seconds: number }>(
-      service.adminUrl,
+      service,
       "SELECT total_seconds FROM calls FINAL WHERE call_id = '1714000000.5'",
     );
     expect(Number(call[0]!.total_seconds)).toBe(8);
@@ -304,7 +295,7 @@ describe('operating callhouse', () => {
       `${acked.length} acknowledged calls`,
       async () => {
         const n = await adminSql<{ n: number }>(
-          service.adminUrl,
+          service,
           "SELECT count() AS n FROM calls FINAL WHERE call_id LIKE '1715000%'",
         );
         return Number(n[0]!.n) >= acked.length;
@@ -312,7 +303,7 @@ describe('operating callhouse', () => {
       90_000,
     );
     const rows = await adminSql<{ call_id: string }>(
-      service.adminUrl,
+      service,
       "SELECT call_id FROM calls FINAL WHERE call_id LIKE '1715000%'",
     );
     const landed = new Set(rows.map((r) => r.call_id));

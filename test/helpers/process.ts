@@ -1,12 +1,14 @@
 /** callhouse processes for tests that kill and restart them. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { until } from './kafka.js';
 
 export interface Proc {
   child: ChildProcess;
   adminUrl: string;
+  /** The token the process's admin listener accepts (CALLHOUSE_ADMIN_TOKEN or its data directory's file). */
+  adminToken: string;
   exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -38,9 +40,12 @@ export async function startProcess(
     90_000,
     250,
   );
+  const adminToken =
+    env.CALLHOUSE_ADMIN_TOKEN ?? readFileSync(join(env.CALLHOUSE_DATA_DIR ?? 'var', 'admin.token'), 'utf8').trim();
   return {
     child,
     adminUrl,
+    adminToken,
     exited,
     kill: async (signal = 'SIGTERM') => {
       child.kill(signal);
@@ -49,10 +54,13 @@ export async function startProcess(
   };
 }
 
-export async function adminSql<T = Record<string, unknown>>(adminUrl: string, query: string): Promise<T[]> {
-  const r = await fetch(`${adminUrl}/sql`, {
+export async function adminSql<T = Record<string, unknown>>(
+  proc: Pick<Proc, 'adminUrl' | 'adminToken'>,
+  query: string,
+): Promise<T[]> {
+  const r = await fetch(`${proc.adminUrl}/sql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${proc.adminToken}` },
     body: JSON.stringify({ query }),
   });
   const body = (await r.json()) as { rows: T[]; error?: string };

@@ -13,6 +13,10 @@ export interface TestService {
   warehouse: Warehouse;
   ingestUrl: string;
   adminUrl: string;
+  /** The admin listener's token (written to the test's data directory at start). */
+  adminToken: string;
+  /** A request to the admin listener with the token. */
+  admin(path: string, init?: RequestInit): Promise<Response>;
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   /** Waits until `sql` (a count) returns at least `n`. */
   waitForCount(sql: string, n: number, timeoutMs?: number): Promise<number>;
@@ -58,6 +62,12 @@ export async function startTestService(opts: {
     warehouse,
     ingestUrl: service.ingestUrl ?? '',
     adminUrl: service.adminUrl ?? '',
+    adminToken: service.adminToken,
+    admin: (path, init = {}) =>
+      fetch(`${service.adminUrl}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${service.adminToken}`, ...(init.headers as Record<string, string>) },
+      }),
     query,
     waitForCount: (sql, n, timeoutMs = 30_000) =>
       until(

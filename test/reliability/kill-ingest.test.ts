@@ -72,13 +72,13 @@ describe('callhouse killed under push load', () => {
     await until(
       `${acked.length} acknowledged calls`,
       async () => {
-        const n = await adminSql<{ n: number }>(service.adminUrl, 'SELECT count() AS n FROM calls FINAL');
+        const n = await adminSql<{ n: number }>(service, 'SELECT count() AS n FROM calls FINAL');
         return Number(n[0]!.n) >= acked.length;
       },
       120_000,
       500,
     );
-    const rows = await adminSql<{ call_id: string }>(service.adminUrl, 'SELECT call_id FROM calls FINAL');
+    const rows = await adminSql<{ call_id: string }>(service, 'SELECT call_id FROM calls FINAL');
     const landed = new Set(rows.map((r) => r.call_id));
     const missing = acked.filter((i) => !landed.has(`${1718000000 + i}.${i}`));
     expect(missing).toEqual([]);

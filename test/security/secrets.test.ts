@@ -117,6 +117,7 @@ describe('secrets under every error path', () => {
       'callhouse',
     );
     const ingest = `http://127.0.0.1:${ingestPort}`;
+    const adminToken = proc.adminToken;
     const seen: string[] = [];
     const get = async (url: string, init?: RequestInit): Promise<number> => {
       const r = await fetch(url, init);
@@ -150,13 +151,19 @@ describe('secrets under every error path', () => {
     }
     // The pollers have run at start and failed in their ways; give the retries time to log.
     await new Promise((r) => setTimeout(r, 12_000));
+    const admin = { headers: { authorization: `Bearer ${proc.adminToken}` } };
     for (const u of [
       `${proc.adminUrl}/metrics`,
       `${ingest}/metrics`,
       `${proc.adminUrl}/status`,
       `${proc.adminUrl}/readyz`,
     ])
-      await get(u);
+      await get(u, admin);
+    // The admin token itself, wrong by one character and in the wrong places: refused, never echoed.
+    expect(await get(`${proc.adminUrl}/status`, { headers: { authorization: `Bearer ${proc.adminToken}x` } })).toBe(
+      401,
+    );
+    expect(await get(`${proc.adminUrl}/status?token=${proc.adminToken}`)).toBe(401);
     // The failures did happen (so the search below searched error paths, not silence).
     const status = seen.find((s) => s.includes('/status'))!;
     expect(status).toMatch(/vc500|ip-500/);
@@ -166,7 +173,7 @@ describe('secrets under every error path', () => {
     const log = readFileSync(join(dir, 'callhouse.log'), 'utf8');
     const everything = `${log}\n${seen.join('\n')}`;
     expect(log.split('\n').filter((l) => l.includes('"level":20')).length).toBeGreaterThan(0); // debug lines were on
-    const hits = Object.entries(SECRETS).flatMap(([name, secret]) =>
+    const hits = Object.entries({ ...SECRETS, adminToken }).flatMap(([name, secret]) =>
       everything
         .split('\n')
         .filter((line) => line.includes(secret))

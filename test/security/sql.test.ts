@@ -86,7 +86,7 @@ const ALLOWED = [
 describe('read-only SQL', () => {
   let t: TestService;
   const sql = async (query: string): Promise<{ status: number; body: { rows?: unknown[]; error?: string } }> => {
-    const r = await fetch(`${t.adminUrl}/sql`, {
+    const r = await t.admin('/sql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: query.replaceAll('{db}', t.warehouse.database) }),
