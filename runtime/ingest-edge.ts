@@ -54,10 +54,30 @@ function hasBody(req: FastifyRequest): boolean {
   return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len !== '0');
 }
 
-/** Answers a refused request; closes the connection rather than read a body nobody will use. */
+/** How long a refused connection's unread body is discarded after the answer, at most. */
+const LINGER_MS = 1000;
+
+/**
+ * Answers a refused request; closes the connection rather than read a body nobody will use.
+ * The close lingers: the answer and a FIN go out, and what the client still sends is discarded
+ * (never parsed or kept) for at most LINGER_MS, since closing a socket with unread bytes resets
+ * it and a client still sending its body would lose the answer with the reset.
+ */
 export function refuse(req: FastifyRequest, reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  if (hasBody(req)) reply.header('connection', 'close');
+  if (hasBody(req)) {
+    reply.header('connection', 'close');
+    const socket = req.raw.socket as (typeof req.raw.socket & { destroySoon?: () => void }) | null;
+    if (socket && typeof socket.destroySoon === 'function') socket.destroySoon = lingeringClose;
+  }
   return reply.code(status).send(body);
+}
+
+/** Node calls this once a `Connection: close` answer is written. */
+function lingeringClose(this: import('node:net').Socket): void {
+  if (this.writable) this.end();
+  const timer = setTimeout(() => this.destroy(), LINGER_MS);
+  timer.unref();
+  this.once('close', () => clearTimeout(timer));
 }
 
 export function ingestEdge(deps: EdgeDeps) {
