@@ -7,7 +7,14 @@ import type { Admin, Consumer, Kafka, KafkaMessage, Producer, ITopicConfig, LogE
 import type { Logger } from 'pino';
 import { CallhouseError } from './errors.js';
 import { beforeGroupChange, createPartitioner, kafkajs } from './kafka-client.js';
-import { BATCH_OVERHEAD_BYTES, isPermanentKafkaError, kafkaErrorType, rejected, TopicLimits } from './kafka-limits.js';
+import {
+  BATCH_OVERHEAD_BYTES,
+  isPermanentKafkaError,
+  isTooLarge,
+  kafkaErrorType,
+  rejected,
+  TopicLimits,
+} from './kafka-limits.js';
 
 const { logLevel } = kafkajs;
 
@@ -182,6 +189,8 @@ export class Bus {
   async describeLimits(topics: string[]): Promise<{ broker: number | undefined; topics: Record<string, number> }> {
     const admin = await this.admin();
     const { ConfigResourceTypes } = kafkajs;
+    const existing = new Set(await admin.listTopics());
+    topics = topics.filter((t) => existing.has(t));
     const cluster = await admin.describeCluster();
     const resources = [
       ...cluster.brokers.slice(0, 1).map((b) => ({
@@ -302,13 +311,24 @@ export class Bus {
     );
   }
 
-  private async sendNow(batches: { topic: string; messages: OutMessage[] }[]): Promise<void> {
+  private async sendNow(batches: { topic: string; messages: OutMessage[] }[], learnt = false): Promise<void> {
     const p = await this.getProducer();
+    let sent = 0;
     try {
       // In order, one send after the other, so that a topic's records keep their order.
-      for (const part of this.limits.split(batches))
-        await p.sendBatch({ acks: -1, topicMessages: topicMessages(part) });
+      const parts = this.limits.split(batches);
+      for (; sent < parts.length; sent++) await p.sendBatch({ acks: -1, topicMessages: topicMessages(parts[sent]!) });
     } catch (e) {
+      // Refused as too large before this process knew the topic's limit: learn it, send again split.
+      if (
+        !learnt &&
+        sent === 0 &&
+        isTooLarge(toKafkaError(e)) &&
+        batches.some((b) => b.messages.length > 1 && this.limits.known(b.topic) === undefined)
+      ) {
+        const described = await this.describeLimits(batches.map((b) => b.topic)).catch(() => undefined);
+        if (described) return this.sendNow(batches, true);
+      }
       // An idempotent producer whose sequence numbers the broker no longer accepts (after a
       // retried first send to a new partition, or a broker restart) cannot recover by retrying:
       // start a new producer (new producer id) for the next send. The failed send is reported, so

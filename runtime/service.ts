@@ -106,6 +106,8 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   const bus = new Bus({ brokers: kafka.brokers, clientId: config.kafka.client_id, logger });
   const topics = topicNames(config.env.topicPrefix);
   await bus.ensureTopics(topicSpecs(config, topics));
+  // Every send is split by its topic's limit; without the rights to read them, by Kafka's default.
+  await bus.describeLimits(topicSpecs(config, topics).map((t) => t.name)).catch(() => undefined);
 
   const has = (r: Role): boolean => role === 'all' || role === r;
   const needsWarehouse = has('sink');
