@@ -57,7 +57,7 @@ describe('ingest guards', () => {
     expect(sourceKey('2001:db8:1:3::1')).not.toBe(sourceKey('2001:db8:1:2::1'));
     expect(sourceKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
     expect(sourceKey('192.0.2.1')).toBe('192.0.2.1');
-    let now = 0;
+    const now = 0;
     const l = new SourceLimiter(1, () => now);
     expect([l.take('2001:db8::1'), l.take('2001:db8::2'), l.take('2001:db8::3')]).toEqual([true, true, false]);
   });

@@ -119,6 +119,8 @@ export function ingestEdge(deps: EdgeDeps) {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) return reject(413, 'TOO_LARGE', `body too large (at most ${limit} bytes)`);
     admitted.set(req.raw, { config: known, spec: spec as Admitted['spec'], limit });
+    // Any content type is read as bytes, an empty one too (which Fastify would answer with 415).
+    if (req.headers['content-type']?.trim() === '') delete req.headers['content-type'];
     if (/100-continue/i.test(req.headers.expect ?? '')) reply.raw.writeContinue();
     return undefined;
   };
