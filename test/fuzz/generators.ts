@@ -124,18 +124,22 @@ export function object(shape: Shape): fc.Arbitrary<string> {
     });
 }
 
+// Mostly well-formed, so that the paths that build records are fuzzed as much as the refusals.
 const time = fc.oneof(
-  fc
-    .date({ min: new Date('1999-01-01'), max: new Date('2040-01-01'), noInvalidDate: true })
-    .map((d) => d.toISOString().slice(0, 19).replace('T', ' ')),
-  text,
+  {
+    weight: 6,
+    arbitrary: fc
+      .date({ min: new Date('1999-01-01'), max: new Date('2040-01-01'), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 19).replace('T', ' ')),
+  },
+  { weight: 1, arbitrary: text },
 );
 const num = fc.oneof(
-  fc.integer({ min: 0, max: 100_000 }).map(String),
-  fc.stringMatching(/^\d{1,2}:\d{2}(:\d{2})?( [AP]M)?$/),
-  text,
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 100_000 }).map(String) },
+  { weight: 2, arbitrary: fc.stringMatching(/^\d{1,2}:\d{2}(:\d{2})?( [AP]M)?$/) },
+  { weight: 1, arbitrary: text },
 );
-const phone = fc.oneof(fc.stringMatching(/^\+?\d{3,15}$/), text);
+const phone = fc.oneof({ weight: 6, arbitrary: fc.stringMatching(/^\+?\d{3,15}$/) }, { weight: 1, arbitrary: text });
 const status = fc.constantFrom(
   'ANSWERED',
   'NO ANSWER',

@@ -22,6 +22,8 @@ interface Tally {
   records: number;
   withRecords: number;
   deadLetters: number;
+  /** A valid report that holds no record (an empty list, an event type that carries no call). */
+  empty: number;
   crashes: { input: string; error: string }[];
 }
 
@@ -40,7 +42,7 @@ function run(spec: (typeof CONNECTORS)[number], config: BaseConnectorConfig, inp
     const n = out.calls.length + out.events.length + out.reportRows.length + (out.billing?.length ?? 0);
     t.records += n;
     if (n > 0) t.withRecords += 1;
-    else t.deadLetters += 0; // an empty result is a valid outcome: nothing to store (e.g. an empty list)
+    else t.empty += 1;
   } catch (e) {
     if (e instanceof CallhouseError && BAD_INPUT.has(e.code) && !e.retriable) t.deadLetters += 1;
     else if (t.crashes.length < 20)
@@ -58,7 +60,14 @@ describe('fuzzing every normaliser', () => {
       const arb = VENDOR_INPUTS[spec.type];
       expect(arb, `no generator for ${spec.type}`).toBeDefined();
       const config = spec.configSchema.parse({ ...spec.example, id: 'fuzz', timezone: 'Europe/London', country: 'GB' });
-      const t: Tally = (tallies[spec.type] = { inputs: 0, records: 0, withRecords: 0, deadLetters: 0, crashes: [] });
+      const t: Tally = (tallies[spec.type] = {
+        inputs: 0,
+        records: 0,
+        withRecords: 0,
+        deadLetters: 0,
+        empty: 0,
+        crashes: [],
+      });
       let crashed = 0;
       fc.assert(
         fc.property(arb!, fc.nat(), (input, seed) => {
@@ -75,7 +84,8 @@ describe('fuzzing every normaliser', () => {
       expect(t.crashes).toEqual([]);
       expect(crashed).toBe(0);
       expect(t.inputs).toBeGreaterThanOrEqual(PER_VENDOR);
-      // Every input is accounted for: records (or a valid empty result) or a dead letter.
+      // Every input is accounted for: records, a valid empty result or a dead letter.
+      expect(t.withRecords + t.empty + t.deadLetters).toBe(t.inputs);
       expect(t.deadLetters).toBeGreaterThan(0);
       expect(t.withRecords).toBeGreaterThan(0);
     }, 300_000);
