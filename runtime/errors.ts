@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   UNTRUSTED_URL: false,
   // infrastructure
   KAFKA_UNAVAILABLE: true,
+  /** Kafka refused the record for good (too large, invalid, not authorised): resending never helps. */
+  KAFKA_REJECTED: false,
   WAREHOUSE_UNAVAILABLE: true,
   WAREHOUSE_REJECTED: false,
   TIMEOUT: true,

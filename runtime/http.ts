@@ -7,11 +7,11 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { BaseConnectorConfig } from '../connectors/core/config.js';
-import { connectorSpec } from '../connectors/registry.js';
 import { encodeDeadLetter, encodeRaw } from './codec.js';
 import { deadLetter } from './dead-letters.js';
 import { asCallhouseError, CallhouseError } from './errors.js';
-import { allowList } from './ip.js';
+import { admittedOf, bodyReader, ingestEdge, refuse } from './ingest-edge.js';
+import { isTooLarge } from './kafka-limits.js';
 import type { Bus, TopicNames } from './kafka.js';
 import type { Metrics } from './metrics.js';
 import type { Spool, SpoolRecord } from './spool.js';
@@ -30,6 +30,10 @@ export interface HttpDeps {
   spool?: Spool;
   /** Requests per second one source address may send (bursts of twice that). */
   rateLimitPerSource?: number;
+  /** Most source addresses with a rate-limit bucket of their own (see source-limiter.ts). */
+  rateLimitSources?: number;
+  /** The body limit of a connector: its max_body_bytes, lower when Kafka's limits take less. */
+  bodyLimit?(config: BaseConnectorConfig): number;
   /** The data directory, for connectors' after-ingest work (recordings). */
   dataDir?: string;
   produceTimeoutMs?: number;
@@ -73,79 +77,44 @@ export function commonRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'metrics
   });
 }
 
-/** A token bucket per source address: `perSecond` sustained, bursts of twice that. */
-export class SourceLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  constructor(
-    private readonly perSecond: number,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  take(source: string): boolean {
-    const t = this.now();
-    const burst = this.perSecond * 2;
-    const b = this.buckets.get(source) ?? { tokens: burst, at: t };
-    b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * this.perSecond);
-    b.at = t;
-    if (this.buckets.size > 10_000) this.buckets.clear();
-    this.buckets.set(source, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
-}
+export { SourceLimiter } from './source-limiter.js';
 
 export function buildIngestServer(deps: HttpDeps): FastifyInstance {
-  const maxBody = Math.max(1024 * 1024, ...deps.connectors.map((c) => c.max_body_bytes));
   const app = Fastify({
     logger: false,
-    bodyLimit: maxBody,
+    // The limit that counts is each connector's own, applied by the edge and readBody; this one
+    // only has to let the largest through.
+    bodyLimit: Math.max(1024 * 1024, ...deps.connectors.map((c) => c.max_body_bytes)),
     trustProxy: deps.trustedProxies.length > 0 ? deps.trustedProxies : false,
     requestTimeout: 30_000,
   });
+  // A client that waits for `100 Continue` gets it only once the edge admitted its request.
+  app.server.on('checkContinue', (req, res) => app.routing(req, res));
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  const byId = new Map(deps.connectors.map((c) => [c.id, c]));
-  const limiter = new SourceLimiter(deps.rateLimitPerSource ?? 5000);
-  const allowed = new Map(
-    deps.connectors.filter((c) => c.allow_ips?.length).map((c) => [c.id, allowList(c.allow_ips!)]),
-  );
+  app.addContentTypeParser('*', bodyReader(deps.metrics));
+  const edge = ingestEdge({ ...deps, tokenMatches, presentedToken });
 
   commonRoutes(app, deps);
-  app.setErrorHandler((err, _req, reply) => {
+  app.setNotFoundHandler((req, reply) => refuse(req, reply, 404, { error: 'not found' }));
+  app.setErrorHandler((err, req, reply) => {
     const e = err as { statusCode?: number; code?: string; message: string };
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) {
-      return reply.code(413).send({ error: 'body too large' });
+      return refuse(req, reply, 413, { error: e.message || 'body too large' });
     }
     deps.logger.warn({ error_code: e.code }, `ingest request failed: ${e.message}`);
-    return reply.code(e.statusCode && e.statusCode < 500 ? e.statusCode : 500).send({ error: 'request failed' });
+    return refuse(req, reply, e.statusCode && e.statusCode < 500 ? e.statusCode : 500, { error: 'request failed' });
   });
 
   app.post(
     '/ingest/:type/:id',
+    { onRequest: edge.onRequest },
     async (req: FastifyRequest<{ Params: { type: string; id: string } }>, reply: FastifyReply) => {
-      const { type, id } = req.params;
-      const config = byId.get(id);
-      const spec = connectorSpec(type);
-      if (!config || !spec?.ingest || config.type !== type || !config.enabled) {
-        return reply.code(404).send({ error: `no ${type} connector with id ${id}` });
-      }
+      const admitted = admittedOf(req);
+      if (!admitted) return reply.code(404).send({ error: 'not found' });
+      const { config, spec } = admitted;
+      const { id, type } = config;
       const labels = { connector: id, type };
-      const reject = (status: number, code: string, message: string): FastifyReply => {
-        deps.metrics.failed.inc({ ...labels, code });
-        deps.status.count(id, 'errors');
-        return reply.code(status).send({ error: message });
-      };
-      if (!limiter.take(req.ip)) {
-        reply.header('retry-after', '1');
-        return reject(429, 'RATE_LIMITED', 'too many requests from this address');
-      }
-      const check = allowed.get(id);
-      if (check && !check(req.ip)) return reject(403, 'FORBIDDEN', 'address not allowed');
-      if (config.token && !tokenMatches(presentedToken(req), config.token))
-        return reject(401, 'UNAUTHORIZED', 'bad or missing token');
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      if (body.length > config.max_body_bytes) return reject(413, 'TOO_LARGE', 'body too large');
       const contentType = req.headers['content-type'] ?? 'application/octet-stream';
       deps.metrics.received.inc(labels);
       deps.status.count(id, 'received');
@@ -168,20 +137,19 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
         try {
           await makeDurable(deps, [{ topic: deps.topics.deadLetters, ...encodeDeadLetter(d) }]);
         } catch (pe) {
-          return unavailable(reply, deps, pe);
+          return notDurable(reply, deps, labels, pe);
         }
         deps.metrics.deadLettered.inc({ connector: id, stage: 'ingest' });
         deps.metrics.failed.inc({ ...labels, code: err.code });
         const r = spec.ingest.rejected?.(config, d.error) ?? { status: 400, body: { error: d.error } };
         return reply.code(r.status === 200 ? 400 : r.status).send(r.body);
       }
+      const records = payloads.map((p) => ({ topic: deps.topics.raw(type), ...encodeRaw(p, config) }));
       try {
-        await makeDurable(
-          deps,
-          payloads.map((p) => ({ topic: deps.topics.raw(type), ...encodeRaw(p, config) })),
-        );
+        await makeDurable(deps, records);
       } catch (e) {
-        return unavailable(reply, deps, e);
+        if (asCallhouseError(e).code !== 'KAFKA_REJECTED') return notDurable(reply, deps, labels, e);
+        return refusedByKafka(reply, deps, config, records, asCallhouseError(e));
       }
       deps.metrics.produced.inc(labels, payloads.length);
       deps.status.count(id, 'produced', payloads.length);
@@ -223,16 +191,20 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
  * Makes records durable: in Kafka (acknowledged by all in-sync replicas), or, when Kafka does not
  * acknowledge in time, in the on-disk spool (fsynced), which the service drains into Kafka in
  * order once it is back. While the spool holds anything, new records queue behind it, so that
- * records of one call keep their order. Throws when neither can take them (the caller answers 503).
+ * records of one call keep their order. Records Kafka refuses for good (KAFKA_REJECTED: one too
+ * large for its topic, or refused by the broker) are never spooled: the caller answers 4xx or
+ * dead-letters them. Throws when neither can take them (the caller answers 503).
  */
 export async function makeDurable(
   deps: Pick<HttpDeps, 'bus' | 'spool' | 'produceTimeoutMs'>,
   records: SpoolRecord[],
 ): Promise<void> {
   const spool = deps.spool;
-  if (spool && !spool.isEmpty()) return spool.append(records);
   const byTopic = new Map<string, SpoolRecord[]>();
   for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+  // What the broker's limits refuse is refused before it is spooled.
+  for (const [topic, list] of byTopic) deps.bus.limits.assertFits(topic, list);
+  if (spool && !spool.isEmpty()) return spool.append(records);
   const sent = Promise.all([...byTopic].map(([topic, list]) => deps.bus.produce(topic, list)));
   if (!spool) return void (await sent);
   let timer: NodeJS.Timeout | undefined;
@@ -244,13 +216,71 @@ export async function makeDurable(
   });
   try {
     await Promise.race([sent, timeout]);
-  } catch {
+  } catch (e) {
     // If the late send still succeeds, the record is in Kafka twice: the warehouse keeps one.
     sent.catch(() => undefined);
+    if (asCallhouseError(e).code === 'KAFKA_REJECTED') throw e;
     await spool.append(records);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Kafka refused a report for good. One too large for its topic gets 413 (the sender keeps it;
+ * nothing could store it); one refused otherwise (invalid, not authorised) becomes a dead letter
+ * with the broker's reason, replayable once the cause is fixed, and the vendor's 4xx.
+ */
+async function refusedByKafka(
+  reply: FastifyReply,
+  deps: HttpDeps,
+  config: BaseConnectorConfig,
+  records: SpoolRecord[],
+  err: CallhouseError,
+): Promise<FastifyReply> {
+  const labels = { connector: config.id, type: config.type };
+  deps.metrics.failed.inc({ ...labels, code: err.code });
+  deps.status.failure(config.id, err.code, err.message, false);
+  deps.logger.warn({ connector: config.id, error_code: err.code }, `report refused by Kafka: ${err.message}`);
+  if (isTooLarge(err)) return reply.code(413).send({ error: `report too large for Kafka: ${err.message}` });
+  const letters = records.map((r) => ({
+    topic: deps.topics.deadLetters,
+    ...encodeDeadLetter(
+      deadLetter({
+        stage: 'ingest',
+        error: err,
+        connectorId: config.id,
+        source: config.type,
+        payload: Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value),
+        originTopic: r.topic,
+        originKey: r.key ?? null,
+        originHeaders: r.headers ?? {},
+      }),
+    ),
+  }));
+  try {
+    await makeDurable(deps, letters);
+  } catch (e) {
+    if (asCallhouseError(e).code !== 'KAFKA_REJECTED') return notDurable(reply, deps, labels, e);
+    return reply.code(422).send({ error: `refused by Kafka: ${err.message}` });
+  }
+  deps.metrics.deadLettered.inc({ connector: config.id, stage: 'ingest' }, letters.length);
+  return reply.code(422).send({ error: `refused by Kafka, kept in dead letters: ${err.message}` });
+}
+
+/** 413 when a dead letter is too large for Kafka, else 503 (retry later). */
+function notDurable(
+  reply: FastifyReply,
+  deps: Pick<HttpDeps, 'logger' | 'metrics'>,
+  labels: { connector: string; type: string },
+  e: unknown,
+): FastifyReply {
+  const err = asCallhouseError(e);
+  if (isTooLarge(err)) {
+    deps.metrics.failed.inc({ ...labels, code: err.code });
+    return reply.code(413).send({ error: `report too large for Kafka: ${err.message}` });
+  }
+  return unavailable(reply, deps, e);
 }
 
 function unavailable(reply: FastifyReply, deps: Pick<HttpDeps, 'logger'>, e: unknown): FastifyReply {

@@ -189,6 +189,8 @@ function serverProperties(port: number, controllerPort: number, dataPath: string
     'auto.create.topics.enable=false',
     'log.retention.hours=168',
     'log.segment.bytes=67108864',
+    // Room for a full report (max_body_bytes, 1 MiB by default) with its headers, and for its dead
+    // letter (the body as JSON text); the same as docker-compose.yml. Checked at start-up.
     'message.max.bytes=10485760',
     '',
   ].join('\n');

@@ -7,6 +7,14 @@ import type { Admin, Consumer, Kafka, KafkaMessage, Producer, ITopicConfig, LogE
 import type { Logger } from 'pino';
 import { CallhouseError } from './errors.js';
 import { beforeGroupChange, createPartitioner, kafkajs } from './kafka-client.js';
+import {
+  BATCH_OVERHEAD_BYTES,
+  isPermanentKafkaError,
+  isTooLarge,
+  kafkaErrorType,
+  rejected,
+  TopicLimits,
+} from './kafka-limits.js';
 
 const { logLevel } = kafkajs;
 
@@ -89,7 +97,7 @@ interface PendingProduce {
   reject(e: unknown): void;
 }
 
-/** One coalesced send stays under the broker's default message.max.bytes (1 MiB) per partition. */
+/** One coalesced send stays under the broker's default message.max.bytes (1 MiB) per partition; larger sends are split by TopicLimits. */
 const COALESCE_MAX_BYTES = 512 * 1024;
 const COALESCE_MAX_MESSAGES = 2000;
 
@@ -104,6 +112,8 @@ export class Bus {
   private pendingMessages = 0;
   private flushScheduled = false;
   private sendsInFlight = 0;
+  /** The largest batch each topic takes (read by `describeLimits`; Kafka's default until then). */
+  readonly limits = new TopicLimits();
 
   constructor(private readonly opts: BusOptions) {
     const log = opts.logger;
@@ -188,6 +198,41 @@ export class Bus {
     }
   }
 
+  /**
+   * Reads the broker's `message.max.bytes` and each topic's `max.message.bytes` (which is the
+   * broker's unless the topic overrides it), and keeps them for splitting and checking sends.
+   */
+  async describeLimits(topics: string[]): Promise<{ broker: number | undefined; topics: Record<string, number> }> {
+    const admin = await this.admin();
+    const { ConfigResourceTypes } = kafkajs;
+    const existing = new Set(await admin.listTopics());
+    topics = topics.filter((t) => existing.has(t));
+    const cluster = await admin.describeCluster();
+    const resources = [
+      ...cluster.brokers.slice(0, 1).map((b) => ({
+        type: ConfigResourceTypes.BROKER,
+        name: String(b.nodeId),
+        configNames: ['message.max.bytes'],
+      })),
+      ...topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+    ];
+    const r = await admin.describeConfigs({ resources, includeSynonyms: false });
+    const out: Record<string, number> = {};
+    let broker: number | undefined;
+    for (const res of r.resources) {
+      const entry = res.configEntries.find(
+        (c) => c.configName === 'message.max.bytes' || c.configName === 'max.message.bytes',
+      );
+      const v = Number(entry?.configValue);
+      if (!Number.isFinite(v) || v <= 0) continue;
+      if (res.resourceType === ConfigResourceTypes.BROKER) broker = v;
+      else out[res.resourceName] = v;
+    }
+    this.limits.brokerMaxMessageBytes = broker;
+    for (const [topic, v] of Object.entries(out)) this.limits.set(topic, v);
+    return { broker, topics: out };
+  }
+
   async listTopics(): Promise<string[]> {
     return (await this.admin()).listTopics();
   }
@@ -223,7 +268,13 @@ export class Bus {
   async produce(topic: string, messages: OutMessage[]): Promise<void> {
     if (messages.length === 0) return;
     let bytes = 0;
-    for (const m of messages) bytes += (typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length) + 64;
+    // Only a value near the topic's limit can make a record too large (headers are small).
+    const near = this.limits.of(topic) - BATCH_OVERHEAD_BYTES - 64 * 1024;
+    for (const m of messages) {
+      const n = typeof m.value === 'string' ? Buffer.byteLength(m.value) : m.value.length;
+      if (n > near) this.limits.assertFits(topic, [m]);
+      bytes += n + 64;
+    }
     if (bytes >= COALESCE_MAX_BYTES || messages.length >= COALESCE_MAX_MESSAGES)
       return this.sendNow([{ topic, messages }]);
     return new Promise<void>((resolve, reject) => {
@@ -276,11 +327,24 @@ export class Bus {
     );
   }
 
-  private async sendNow(batches: { topic: string; messages: OutMessage[] }[]): Promise<void> {
+  private async sendNow(batches: { topic: string; messages: OutMessage[] }[], learnt = false): Promise<void> {
     const p = await this.getProducer();
+    let sent = 0;
     try {
-      await p.sendBatch({ acks: -1, topicMessages: topicMessages(batches) });
+      // In order, one send after the other, so that a topic's records keep their order.
+      const parts = this.limits.split(batches);
+      for (; sent < parts.length; sent++) await p.sendBatch({ acks: -1, topicMessages: topicMessages(parts[sent]!) });
     } catch (e) {
+      // Refused as too large before this process knew the topic's limit: learn it, send again split.
+      if (
+        !learnt &&
+        sent === 0 &&
+        isTooLarge(toKafkaError(e)) &&
+        batches.some((b) => b.messages.length > 1 && this.limits.known(b.topic) === undefined)
+      ) {
+        const described = await this.describeLimits(batches.map((b) => b.topic)).catch(() => undefined);
+        if (described) return this.sendNow(batches, true);
+      }
       // An idempotent producer whose sequence numbers the broker no longer accepts (after a
       // retried first send to a new partition, or a broker restart) cannot recover by retrying:
       // start a new producer (new producer id) for the next send. The failed send is reported, so
@@ -307,9 +371,11 @@ export class Bus {
   async produceMany(batches: { topic: string; messages: OutMessage[] }[]): Promise<void> {
     const nonEmpty = batches.filter((b) => b.messages.length > 0);
     if (nonEmpty.length === 0) return;
+    for (const b of nonEmpty) this.limits.assertFits(b.topic, b.messages);
     const p = await this.getProducer();
     try {
-      await p.sendBatch({ acks: -1, topicMessages: topicMessages(nonEmpty) });
+      for (const part of this.limits.split(nonEmpty))
+        await p.sendBatch({ acks: -1, topicMessages: topicMessages(part) });
     } catch (e) {
       throw toKafkaError(e);
     }
@@ -660,10 +726,20 @@ export async function settleMember(groupId: string, memberId: string | null | un
   }
 }
 
+/**
+ * A kafkajs error as ours: KAFKA_REJECTED when the broker refused the records for good, else
+ * KAFKA_UNAVAILABLE (retriable), with the broker's error type in `details.kafka` when it answered.
+ */
 export function toKafkaError(e: unknown): CallhouseError {
   if (e instanceof CallhouseError) return e;
   const msg = e instanceof Error ? e.message : String(e);
-  return new CallhouseError('KAFKA_UNAVAILABLE', `Kafka: ${msg}`, { cause: e, retriable: true });
+  const type = kafkaErrorType(e);
+  if (isPermanentKafkaError(type)) return rejected(type!, `Kafka refused the records (${type}): ${msg}`, e);
+  return new CallhouseError('KAFKA_UNAVAILABLE', `Kafka: ${msg}`, {
+    cause: e,
+    retriable: true,
+    details: type ? { kafka: type } : undefined,
+  });
 }
 
 /** The topic names of the contract, with the configured prefix. */

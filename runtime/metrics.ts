@@ -83,6 +83,18 @@ export class Metrics {
     labelNames: ['connector'],
     registers: [this.registry],
   });
+  readonly ingestBodyBytes = new Counter({
+    name: 'callhouse_ingest_body_bytes_total',
+    help: 'Body bytes read from /ingest requests that passed the edge checks (refused requests read none).',
+    labelNames: ['connector', 'type'],
+    registers: [this.registry],
+  });
+  readonly spoolSetAside = new Counter({
+    name: 'callhouse_ingest_spool_set_aside_total',
+    help: 'Spooled reports Kafka refused for good or kept refusing, set aside (dead letter or quarantine file).',
+    labelNames: ['to'],
+    registers: [this.registry],
+  });
   readonly spoolBytes = new Gauge({
     name: 'callhouse_ingest_spool_bytes',
     help: 'Bytes held in the ingest spool while Kafka is unavailable.',

@@ -13,6 +13,7 @@ import { CursorStore } from './cursors.js';
 import { buildAdminServer } from './admin.js';
 import { ensureAdminToken } from './admin-token.js';
 import { buildIngestServer } from './http.js';
+import { checkKafkaLimits, spoolDrainer } from './ingest-kafka.js';
 import { Bus, topicNames, type ConsumerHandle, type TopicNames } from './kafka.js';
 import { canConnect, startLocalKafka, type LocalKafka } from './kafka-local.js';
 import { Metrics } from './metrics.js';
@@ -124,6 +125,8 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   });
   const topics = topicNames(config.env.topicPrefix);
   await bus.ensureTopics(topicSpecs(config, topics));
+  // Every send is split by its topic's limit; without the rights to read them, by Kafka's default.
+  await bus.describeLimits(topicSpecs(config, topics).map((t) => t.name)).catch(() => undefined);
 
   const has = (r: Role): boolean => role === 'all' || role === r;
   const needsWarehouse = has('sink');
@@ -183,19 +186,18 @@ export async function startService(config: Config, role: Role, logger: Logger): 
   let ingestUrl: string | undefined;
   let spool: Spool | undefined;
   let spoolTimer: NodeJS.Timeout | undefined;
+  let drainSpool: (() => Promise<void>) | undefined;
   if (has('ingest')) {
     spool = await Spool.open({
       dataDir: config.env.dataDir,
       maxBytes: config.ingest.spool_max_bytes,
       warn: (m) => logger.warn(m),
     });
-    const drain = async (): Promise<void> => {
-      metrics.spoolBytes.set(spool!.bytes());
-      if (spool!.isEmpty()) return;
-      const r = await spool!.drain((topic, messages) => bus.produce(topic, messages));
-      logger.info({ records: r.records }, 'ingest spool drained into Kafka');
-      metrics.spoolBytes.set(spool!.bytes());
-    };
+    // What Kafka takes decides the body limit that counts, and drains split by it.
+    const limits = await checkKafkaLimits(bus, topics, config.connectors);
+    for (const w of limits.warnings) logger.warn(w);
+    const drain = spoolDrainer({ spool, bus, topics, metrics, status, logger });
+    drainSpool = drain;
     spoolTimer = setInterval(
       () => void drain().catch((e: Error) => logger.warn(`ingest spool: Kafka still unavailable: ${e.message}`)),
       1000,
@@ -212,6 +214,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
       ready,
       spool,
       rateLimitPerSource: config.ingest.rate_limit_per_source,
+      bodyLimit: limits.bodyLimit,
       dataDir: config.env.dataDir,
     });
     ingestUrl = await app.listen({ port: config.env.httpPort, host: '0.0.0.0' });
@@ -257,8 +260,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
       // Stop taking requests first, then let in-flight work finish and commit.
       for (const s of servers) await s.close().catch(() => undefined);
       clearInterval(spoolTimer);
-      if (spool && !spool.isEmpty())
-        await spool.drain((topic, messages) => bus.produce(topic, messages)).catch(() => undefined);
+      await drainSpool?.().catch(() => undefined);
       await spool?.close();
       await poller?.stop();
       for (const h of handles) await h.stop().catch(() => undefined);

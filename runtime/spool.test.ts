@@ -52,7 +52,7 @@ describe('spool', () => {
     expect(spool.bytes()).toBeGreaterThan(0);
     const s = sink();
     const r = await spool.drain(s.produce);
-    expect(r).toEqual({ frames: 2000, records: 2200 });
+    expect(r).toEqual({ frames: 2000, records: 2200, setAside: 0 });
     const expected = Array.from({ length: 2000 }, (_, i) =>
       i % 10 === 0 ? [rec(i), rec(i, 'dead-letters')] : [rec(i)],
     ).flat();
@@ -199,11 +199,11 @@ describe('spool', () => {
     await spool.drain(s.produce);
     expect(s.got.map((g) => Number(g.n))).toEqual(Array.from({ length: 3000 }, (_, i) => i));
     // A second drain, and a drain after another restart, find nothing: no duplicates.
-    expect(await spool.drain(s.produce)).toEqual({ frames: 0, records: 0 });
+    expect(await spool.drain(s.produce)).toEqual({ frames: 0, records: 0, setAside: 0 });
     await spool.close();
     spool = await Spool.open({ dataDir, maxBytes: 64 << 20 });
     expect(spool.bytes()).toBe(0);
-    expect(await spool.drain(s.produce)).toEqual({ frames: 0, records: 0 });
+    expect(await spool.drain(s.produce)).toEqual({ frames: 0, records: 0, setAside: 0 });
     expect(s.got).toHaveLength(3000);
     expect(readdirSync(join(dataDir, 'spool')).filter((f) => f !== 'corrupt')).toEqual([]);
     await spool.close();

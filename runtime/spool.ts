@@ -17,6 +17,16 @@
  * order and records the acknowledged offset after each produce, so a crash mid-drain replays at
  * most the one batch in flight (at-least-once; the warehouse deduplicates redelivered calls); a
  * segment is deleted only when all of it is acknowledged.
+ *
+ * Poison: a frame Kafka refuses for good (KAFKA_REJECTED: too large for its topic, invalid, not
+ * authorised), or one it keeps refusing with an answer of its own (`maxAttempts` broker answers in
+ * a row; a broker that cannot be reached counts nothing), is set aside so the drain moves on: its
+ * records go to dead letters with the reason (replayable with `callhouse dlq replay`) or, when
+ * even that is refused, into `spool/set-aside/` as a one-frame segment beside a `.reason` file.
+ * Each is reported (warning, metric, the connector's status line).
+ *
+ * A write that fails or writes short is an error for every append in it (the caller answers 503),
+ * never an acknowledgement; the torn bytes are cut off.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import {
@@ -33,7 +43,7 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { CallhouseError } from './errors.js';
+import { asCallhouseError, CallhouseError } from './errors.js';
 import type { OutMessage } from './kafka.js';
 
 export interface SpoolRecord extends OutMessage {
@@ -47,13 +57,41 @@ export interface SpoolOptions {
   maxBytes: number;
   /** A segment is sealed once it holds this many bytes (default 8 MiB, at most maxBytes / 4). */
   segmentBytes?: number;
-  /** Reported problems (corrupt frames moved aside). */
+  /** Reported problems (corrupt frames moved aside, frames set aside). */
   warn?: (message: string) => void;
+  /** Broker answers in a row after which a frame that keeps failing is set aside (default 10). */
+  maxAttempts?: number;
+  /** Opens a segment for appending (the file boundary, for tests of failing disks). */
+  openFile?: (path: string) => Promise<SpoolFile>;
+}
+
+/** What the spool does with an open segment. */
+export interface SpoolFile {
+  write(buf: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  sync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface DrainResult {
   frames: number;
   records: number;
+  /** Frames set aside (dead letters or set-aside files) instead of delivered. */
+  setAside: number;
+}
+
+/** Where a set-aside frame went, for the caller's metric and status. */
+export interface SetAside {
+  to: 'dead-letters' | 'file';
+  records: SpoolRecord[];
+  error: CallhouseError;
+  file?: string;
+}
+
+export interface DrainOptions {
+  /** Dead-letters a set-aside frame's records; a throw sends them to a set-aside file instead. */
+  deadLetter?: (records: SpoolRecord[], error: CallhouseError) => Promise<void>;
+  onSetAside?: (s: SetAside) => void;
 }
 
 type Produce = (topic: string, messages: OutMessage[]) => Promise<void>;
@@ -156,6 +194,25 @@ function fsyncDir(dir: string): void {
   }
 }
 
+interface Frame {
+  start: number;
+  end: number;
+  records: SpoolRecord[];
+}
+
+/** A list of frames' records as consecutive runs of one topic, in order. */
+function runs(frames: Frame[]): { topic: string; messages: OutMessage[] }[] {
+  const out: { topic: string; messages: OutMessage[] }[] = [];
+  for (const f of frames)
+    for (const r of f.records) {
+      const last = out.at(-1);
+      const m: OutMessage = { key: r.key ?? null, value: r.value, headers: r.headers ?? {} };
+      if (last && last.topic === r.topic) last.messages.push(m);
+      else out.push({ topic: r.topic, messages: [m] });
+    }
+  return out;
+}
+
 interface Pending {
   frame: Buffer;
   resolve(): void;
@@ -169,7 +226,11 @@ export class Spool {
   private readonly warn: (message: string) => void;
   /** Sealed segments (no longer appended to), oldest first. */
   private sealed: number[] = [];
-  private active: { seq: number; fh: FileHandle; size: number } | undefined;
+  private active: { seq: number; fh: SpoolFile; size: number } | undefined;
+  private readonly maxAttempts: number;
+  private readonly openFile: (path: string) => Promise<SpoolFile>;
+  /** Per frame (`seq:offset`): broker answers in a row that refused it. */
+  private readonly failures = new Map<string, number>();
   private nextSeq = 1;
   private total = 0;
   private reserved = 0;
@@ -187,6 +248,8 @@ export class Spool {
       Math.min(opts.segmentBytes ?? 8 * 1024 * 1024, Math.floor(opts.maxBytes / 4)),
     );
     this.warn = opts.warn ?? (() => undefined);
+    this.maxAttempts = opts.maxAttempts ?? 10;
+    this.openFile = opts.openFile ?? ((path) => open(path, 'w') as Promise<FileHandle>);
   }
 
   /** Opens (or recovers after a crash) the spool of a data directory. */
@@ -306,7 +369,11 @@ export class Spool {
       if (this.active && this.active.size >= this.segmentBytes) await this.seal();
       const a = this.active ?? (await this.openActive());
       const buf = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((p) => p.frame));
-      await a.fh.write(buf, 0, buf.length, a.size);
+      for (let done = 0; done < buf.length;) {
+        const { bytesWritten } = await a.fh.write(buf, done, buf.length - done, a.size + done);
+        if (bytesWritten <= 0) throw new Error(`wrote ${done} of ${buf.length} bytes (no space left?)`);
+        done += bytesWritten;
+      }
       await a.fh.sync();
       a.size += buf.length;
       this.total += bytes;
@@ -328,9 +395,9 @@ export class Spool {
     else this.flushing = false;
   }
 
-  private async openActive(): Promise<{ seq: number; fh: FileHandle; size: number }> {
+  private async openActive(): Promise<{ seq: number; fh: SpoolFile; size: number }> {
     const seq = this.nextSeq++;
-    const fh = await open(join(this.dir, segName(seq)), 'w');
+    const fh = await this.openFile(join(this.dir, segName(seq)));
     fsyncDir(this.dir);
     this.active = { seq, fh, size: 0 };
     return this.active;
@@ -354,23 +421,24 @@ export class Spool {
   /**
    * Produces every spooled record, in order, through `produce` (which must resolve only once Kafka
    * acknowledged). Rejects with produce's error, keeping what is not yet acknowledged for the next
-   * drain. Concurrent calls share one drain.
+   * drain; a poison frame is set aside instead (see the top of this file). Concurrent calls share
+   * one drain.
    */
-  drain(produce: Produce): Promise<DrainResult> {
-    this.draining ??= this.drainAll(produce).finally(() => {
+  drain(produce: Produce, opts: DrainOptions = {}): Promise<DrainResult> {
+    this.draining ??= this.drainAll(produce, opts).finally(() => {
       this.draining = undefined;
     });
     return this.draining;
   }
 
-  private async drainAll(produce: Produce): Promise<DrainResult> {
-    const result: DrainResult = { frames: 0, records: 0 };
+  private async drainAll(produce: Produce, opts: DrainOptions): Promise<DrainResult> {
+    const result: DrainResult = { frames: 0, records: 0, setAside: 0 };
     for (;;) {
       // Frames appended until now move to a sealed segment; later appends start a new one.
       await this.serial(() => this.seal());
       const seq = this.sealed[0];
       if (seq === undefined) return result;
-      await this.drainSegment(seq, produce, result);
+      await this.drainSegment(seq, produce, opts, result);
       this.sealed.shift();
       const size = (await stat(join(this.dir, segName(seq)))).size;
       await this.removeSegment(seq);
@@ -378,45 +446,98 @@ export class Spool {
     }
   }
 
-  private async drainSegment(seq: number, produce: Produce, result: DrainResult): Promise<void> {
+  private async drainSegment(seq: number, produce: Produce, opts: DrainOptions, result: DrainResult): Promise<void> {
     const path = join(this.dir, segName(seq));
     const buf = await readFile(path);
     let at = await this.ackedOffset(seq);
-    let batch: { topic: string; messages: OutMessage[] }[] = [];
+    let frames: Frame[] = [];
     let batchBytes = 0;
     let batchRecords = 0;
-    let batchFrames = 0;
+    const deliver = async (list: Frame[]): Promise<void> => {
+      for (const run of runs(list)) await produce(run.topic, run.messages);
+    };
     const send = async (upTo: number): Promise<void> => {
-      if (batchFrames === 0) return;
-      for (const run of batch) await produce(run.topic, run.messages);
-      await this.writeAck(seq, upTo);
-      result.frames += batchFrames;
-      result.records += batchRecords;
-      batch = [];
+      if (frames.length === 0) return;
+      const list = frames;
+      frames = [];
       batchBytes = 0;
       batchRecords = 0;
-      batchFrames = 0;
+      try {
+        await deliver(list);
+      } catch {
+        // Find the frame at fault: one at a time, each acknowledged on its own.
+        for (const f of list) {
+          try {
+            await deliver([f]);
+            this.failures.delete(`${seq}:${f.start}`);
+            result.frames += 1;
+            result.records += f.records.length;
+          } catch (e) {
+            if (!this.isPoison(seq, f.start, e)) {
+              await this.writeAck(seq, f.start);
+              throw e;
+            }
+            await this.setAside(seq, f, asCallhouseError(e), opts);
+            result.setAside += 1;
+          }
+          await this.writeAck(seq, f.end);
+        }
+        return;
+      }
+      for (const f of list) this.failures.delete(`${seq}:${f.start}`);
+      await this.writeAck(seq, upTo);
+      result.frames += list.length;
+      result.records += list.reduce((n, f) => n + f.records.length, 0);
     };
     for (;;) {
       const f = scanFrame(buf, at);
       if (f.kind !== 'frame') {
-        if (f.kind === 'torn' || f.kind === 'corrupt') {
-          await send(at);
+        await send(at);
+        if (f.kind === 'torn' || f.kind === 'corrupt')
           await this.quarantine(seq, buf, at, f.kind === 'torn' ? 'incomplete frame in a sealed segment' : f.reason);
-        } else await send(at);
         return;
       }
-      for (const r of f.records) {
-        const last = batch.at(-1);
-        const m: OutMessage = { key: r.key ?? null, value: r.value, headers: r.headers ?? {} };
-        if (last && last.topic === r.topic) last.messages.push(m);
-        else batch.push({ topic: r.topic, messages: [m] });
-      }
+      frames.push({ start: at, end: f.end, records: f.records });
       batchBytes += f.end - at;
       batchRecords += f.records.length;
-      batchFrames += 1;
       at = f.end;
       if (batchBytes >= DRAIN_BATCH_BYTES || batchRecords >= DRAIN_BATCH_RECORDS) await send(at);
+    }
+  }
+
+  /**
+   * Whether a frame is to be set aside: Kafka refused it for good, or answered it with a refusal
+   * `maxAttempts` times in a row. An error without a broker answer (Kafka unreachable) is no
+   * evidence against the frame and counts nothing.
+   */
+  private isPoison(seq: number, start: number, e: unknown): boolean {
+    const err = asCallhouseError(e);
+    if (err.code === 'KAFKA_REJECTED') return true;
+    if (err.details?.kafka === undefined) return false;
+    const key = `${seq}:${start}`;
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    return n >= this.maxAttempts;
+  }
+
+  private async setAside(seq: number, f: Frame, error: CallhouseError, opts: DrainOptions): Promise<void> {
+    this.failures.delete(`${seq}:${f.start}`);
+    const where = `spool segment ${segName(seq)} at byte ${f.start}`;
+    try {
+      if (!opts.deadLetter) throw new Error('no dead-letter path');
+      await opts.deadLetter(f.records, error);
+      this.warn(`${where}: ${f.records.length} record(s) refused by Kafka, sent to dead letters: ${error.message}`);
+      opts.onSetAside?.({ to: 'dead-letters', records: f.records, error });
+    } catch (de) {
+      const dir = join(this.dir, 'set-aside');
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, `${segName(seq).replace('.seg', '')}-${f.start}.seg`);
+      await writeFile(file, encodeFrame(f.records), { flush: true });
+      await writeFile(`${file}.reason`, `${error.code}: ${error.message}\ndead letter: ${(de as Error).message}\n`, {
+        flush: true,
+      });
+      this.warn(`${where}: ${f.records.length} record(s) refused by Kafka, kept in ${file}: ${error.message}`);
+      opts.onSetAside?.({ to: 'file', records: f.records, error, file });
     }
   }
 

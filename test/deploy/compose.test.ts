@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { validateConfig } from '../../runtime/config.js';
+import { RAW_ENVELOPE_BYTES } from '../../runtime/ingest-kafka.js';
 import { child, parseXml, type XmlElement } from './xml.js';
 
 interface Service {
@@ -77,6 +78,18 @@ describe('docker-compose.yml', () => {
     }
     expect(Buffer.from(defaultOf(env('kafka', 'CLUSTER_ID')), 'base64url')).toHaveLength(16);
     expect(svc('kafka').volumes).toContain(`kafka-data:${env('kafka', 'KAFKA_LOG_DIRS')}`);
+  });
+
+  it('takes a full report with its headers, as the local broker does', () => {
+    // The start-up check (runtime/ingest-kafka.ts) needs max_body_bytes plus the envelope to fit.
+    const compose = Number(env('kafka', 'KAFKA_MESSAGE_MAX_BYTES'));
+    const local = Number(/'message\.max\.bytes=(\d+)'/.exec(readFileSync('runtime/kafka-local.ts', 'utf8'))?.[1]);
+    expect(compose).toBe(local);
+    const cfg = validateConfig(parse(readFileSync('deploy/callhouse.yaml', 'utf8')) ?? {}, {
+      CALLHOUSE_DATA_DIR: '/tmp',
+    });
+    const largest = Math.max(1024 * 1024, ...cfg.connectors.map((c) => c.max_body_bytes));
+    expect(compose).toBeGreaterThanOrEqual(largest + RAW_ENVELOPE_BYTES);
   });
 
   it('wires callhouse to Kafka and ClickHouse with the same credentials ClickHouse creates', () => {

@@ -130,6 +130,16 @@ describe('parseTime of YYYY-MM-DD HH:MM:SS', () => {
   });
 });
 
+describe('parseTime of ISO 8601 without an offset', () => {
+  it('refuses text luxon cannot read as INVALID_VALUE, not with a crash', () => {
+    for (const bad of ['2024-06-10T', '2024-06-10T0', '2024-13-45T10:00:00', '2024-06-10T25:61', '2024-06-10Tx'])
+      expect(() => parseTime(bad, { zone: 'Europe/London', field: 'Date' }), bad).toThrow(
+        expect.objectContaining({ code: 'INVALID_VALUE' }),
+      );
+    expect(toChUtc(parseTime('2024-06-10T09:04:58', { zone: 'Europe/London' }))).toBe('2024-06-10 08:04:58.000');
+  });
+});
+
 describe('plusSeconds', () => {
   it('gives what luxon plus gives, in any zone and across transitions (property)', () => {
     fc.assert(

@@ -117,11 +117,10 @@ export function parseTime(value: unknown, opts: ParseTimeOptions): DateTime {
 
   if (/^\d{4}-\d{2}-\d{2}T/.test(s)) {
     const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(s);
-    const dt = hasZone
-      ? DateTime.fromISO(s, { setZone: true })
-      : localFromParts(DateTime.fromISO(s, { zone: 'UTC' }), opts.zone);
-    if (dt.isValid) return dt.toUTC();
-    throw invalid(field, value);
+    // An ISO text luxon cannot read has no fields to place in the zone (they would be NaN).
+    const naive = hasZone ? DateTime.fromISO(s, { setZone: true }) : DateTime.fromISO(s, { zone: 'UTC' });
+    if (!naive.isValid) throw invalid(field, value);
+    return (hasZone ? naive : localFromParts(naive, opts.zone)).toUTC();
   }
 
   const wall = WALL_CLOCK.exec(s);
