@@ -5,7 +5,8 @@
  * feed knows is never lost to another that does not.
  *
  * For each field the winner is the version with the greatest key
- *   (value known, rank of the version's origin for that field, ingested_at, the value itself):
+ *   (value known, rank of the version's origin for that field (0 when unknown), ingested_at,
+ *    the value itself):
  * a known value beats an unknown one; between known values the feed that is more trustworthy
  * for that field wins (PRECEDENCE); within one feed the newer version wins; equal versions tie
  * on the value, so that the result is the same whatever order the versions come in. A maximum
@@ -159,10 +160,12 @@ function candidate(
 ): Candidate {
   const lead = group[0]!;
   const values = group.map((f) => row[f] ?? null);
+  const known = isKnown(lead, values[0]);
   return {
     values,
-    known: isKnown(lead, values[0]),
-    rank: rank(source, origin, lead),
+    known,
+    // Between unknown values no feed is better: the newer wins, which is mostly the row's own.
+    rank: known ? rank(source, origin, lead) : 0,
     origin,
     ms,
     tie: group.map((f, i) => canonical(f, values[i])).join('\u0000'),
