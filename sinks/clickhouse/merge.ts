@@ -143,12 +143,14 @@ function canonical(field: string, value: unknown): string {
 }
 
 interface Candidate {
+  group: readonly string[];
   values: unknown[];
   known: boolean;
   rank: number;
   origin: Origin;
   ms: number;
-  tie: string;
+  /** The values as compared on a tie, worked out only when a tie needs them. */
+  tie?: string;
 }
 
 function candidate(
@@ -158,25 +160,23 @@ function candidate(
   origin: Origin,
   ms: number,
 ): Candidate {
-  const lead = group[0]!;
   const values = group.map((f) => row[f] ?? null);
-  const known = isKnown(lead, values[0]);
-  return {
-    values,
-    known,
-    // Between unknown values no feed is better: the newer wins, which is mostly the row's own.
-    rank: known ? rank(source, origin, lead) : 0,
-    origin,
-    ms,
-    tie: group.map((f, i) => canonical(f, values[i])).join('\u0000'),
-  };
+  const known = isKnown(group[0]!, values[0]);
+  // Between unknown values no feed is better: the newer wins, which is mostly the row's own.
+  return { group, values, known, rank: known ? rank(source, origin, group[0]!) : 0, origin, ms };
+}
+
+function tieOf(c: Candidate): string {
+  return (c.tie ??= c.group.map((f, i) => canonical(f, c.values[i])).join('\u0000'));
 }
 
 function beats(a: Candidate, b: Candidate): boolean {
   if (a.known !== b.known) return a.known;
   if (a.rank !== b.rank) return a.rank > b.rank;
   if (a.ms !== b.ms) return a.ms > b.ms;
-  if (a.tie !== b.tie) return a.tie > b.tie;
+  const ta = tieOf(a);
+  const tb = tieOf(b);
+  if (ta !== tb) return ta > tb;
   return a.origin > b.origin;
 }
 
