@@ -88,44 +88,69 @@ async function contribRows(wh: Warehouse, ids: Identity[], final: boolean): Prom
 }
 
 /**
- * The stored rows of these calls (FINAL: of rows that tie on ingested_at the last written is the
- * merged one), each with what call_contrib says of it. Costs are read as text, so that a decimal
- * comes back exactly as it went in.
+ * The stored rows of these calls, each with what call_contrib says of it. Read without FINAL and
+ * the newest row of each call picked here (as for call_contrib); rows of one call that tie on
+ * ingested_at but differ (an older version merged in after the newer one was stored) are read
+ * again with FINAL, which keeps the last written: the merged one. Costs are read as text, so that
+ * a decimal comes back exactly as it went in.
  */
 export async function storedRows(
   wh: Warehouse,
   ids: Identity[],
   counts: Map<string, Counted>,
 ): Promise<Map<string, Stored>> {
-  const columns = CALL_COLUMNS.map((c) => (c === 'cost' ? 'toString(cost) AS cost' : c)).join(', ');
-  const rows = await byIdentity<Record<string, unknown>>(
-    wh,
-    ids,
-    (filter) =>
-      `SELECT ${columns}, toUnixTimestamp64Milli(ingested_at) AS _ms
-       FROM ${wh.database}.calls FINAL
-       WHERE (tenant, connector_id, call_id, leg) IN (SELECT t, c, i, l FROM ${filter})`,
-  );
+  const found = new Map<string, { row: Record<string, unknown>; ms: number; text: string }>();
+  const tied = new Set<string>();
+  for (const r of await callRows(wh, ids, false)) {
+    const key = identityKey(r.row as unknown as Identity);
+    const old = found.get(key);
+    if (!old || r.ms > old.ms) {
+      found.set(key, r);
+      tied.delete(key);
+    } else if (r.ms === old.ms && r.text !== old.text) tied.add(key);
+  }
+  if (tied.size > 0) {
+    const again = ids.filter((x) => tied.has(identityKey(x)));
+    for (const r of await callRows(wh, again, true)) found.set(identityKey(r.row as unknown as Identity), r);
+  }
   const out = new Map<string, Stored>();
-  for (const r of rows) {
-    const ms = Number(r._ms);
-    delete r._ms;
-    r.leg = Number(r.leg);
-    for (const c of ['ring_seconds', 'talk_seconds', 'total_seconds'] as const) r[c] = Number(r[c]);
-    if (r.queue_wait_seconds !== null) r.queue_wait_seconds = Number(r.queue_wait_seconds);
-    const key = identityKey(r as unknown as Identity);
+  for (const [key, { row, ms }] of found) {
     const c = counts.get(key);
     // Provenance applies to the row it was written with; a row call_contrib does not describe
     // (written straight into calls) is taken as one version of no particular feed.
     const same = c !== undefined && c.ms === ms;
     out.set(key, {
-      row: r,
+      row,
       ms,
       origin: same ? c.origin : '',
       mergedFrom: same ? decodeMergedFrom(c.merged_from) : {},
     });
   }
   return out;
+}
+
+async function callRows(
+  wh: Warehouse,
+  ids: Identity[],
+  final: boolean,
+): Promise<{ row: Record<string, unknown>; ms: number; text: string }[]> {
+  const columns = CALL_COLUMNS.map((c) => (c === 'cost' ? 'toString(cost) AS cost' : c)).join(', ');
+  const rows = await byIdentity<Record<string, unknown>>(
+    wh,
+    ids,
+    (filter) =>
+      `SELECT ${columns}, toUnixTimestamp64Milli(ingested_at) AS _ms
+       FROM ${wh.database}.calls ${final ? 'FINAL' : ''}
+       WHERE (tenant, connector_id, call_id, leg) IN (SELECT t, c, i, l FROM ${filter})`,
+  );
+  return rows.map((r) => {
+    const ms = Number(r._ms);
+    delete r._ms;
+    r.leg = Number(r.leg);
+    for (const c of ['ring_seconds', 'talk_seconds', 'total_seconds'] as const) r[c] = Number(r[c]);
+    if (r.queue_wait_seconds !== null) r.queue_wait_seconds = Number(r.queue_wait_seconds);
+    return { row: r, ms, text: JSON.stringify(r) };
+  });
 }
 
 /** Runs a query filtered by these identities, given as a TSV text parameter (in parts for a server). */

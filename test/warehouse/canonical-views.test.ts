@@ -279,6 +279,27 @@ describe('the canonical data set', () => {
     );
   });
 
+  it('merges with the row written last when two stored rows of a call tie on ingested_at', async () => {
+    // V2: the Call Log record, then its older notification merged in (same ingested_at as the
+    // record, more fields), both rows left unmerged by the engine; then the record once more.
+    const db = await openTestWarehouse();
+    try {
+      await db.client.command({ query: `SYSTEM STOP MERGES ${db.database}.calls` });
+      const v2 = DELIVERIES.filter((d) => d.record.call_id === 'V2');
+      const record = v2.find((d) => d.origin === 'cdr')!;
+      await deliver(db, [record], 'v2-record');
+      await deliver(db, [v2.find((d) => d.origin === 'notification')!], 'v2-notification');
+      for (let i = 0; i < 3; i++) await deliver(db, [record], `v2-record-again-${i}`);
+      const rows = await queryRows<{ w: number | null; n: string }>(
+        db,
+        `SELECT any(queue_wait_seconds) AS w, (SELECT count() FROM ${db.database}.calls) AS n FROM ${db.database}.calls FINAL`,
+      );
+      expect(rows.map((r) => [r.w, Number(r.n)])).toEqual([[25, 5]]);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('keeps, through a recount of the rollup, which feed each field of a merged row came from', async () => {
     const before = await queryRows(wh, ALL_CALLS.replace('{db}', wh.database));
     await rebuildRollups(wh);
