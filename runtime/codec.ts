@@ -33,6 +33,7 @@ const H = {
   kind: 'callhouse-kind',
   replayOf: 'callhouse-replay-of',
   callVersion: 'callhouse-call-version',
+  callOrigin: 'callhouse-call-origin',
 } as const;
 
 /**
@@ -95,14 +96,30 @@ export type NormalisedKind = 'call' | 'event' | 'report' | 'billing';
 
 /**
  * A call message carries its identity and ingested_at in a header as well as in its value, so
- * that the sink can order versions of a call without parsing every row (see callVersionOf).
+ * that the sink can order versions of a call without parsing every row (see callVersionOf), and
+ * the feed it came from (the receipt's `meta.endpoint`, e.g. Voicenter's `cdr` or
+ * `notification`), by which the sink merges versions of one call field by field.
  */
-export function encodeCall(r: CallRecord): OutMessage {
+export function encodeCall(r: CallRecord, origin = ''): OutMessage {
+  const headers: Record<string, string> = {
+    [H.callVersion]: JSON.stringify([r.tenant, r.connector_id, r.call_id, r.leg, r.ingested_at]),
+  };
+  if (origin !== '') headers[H.callOrigin] = origin;
   return {
     key: boundedKey(`${r.tenant}|${r.connector_id}|${r.call_id}|${r.leg}`),
     value: JSON.stringify(r),
-    headers: { [H.callVersion]: JSON.stringify([r.tenant, r.connector_id, r.call_id, r.leg, r.ingested_at]) },
+    headers,
   };
+}
+
+/**
+ * The feed a call message came from (its origin header), unless its value names one itself
+ * (another writer's row, which the warehouse then reads as it is).
+ */
+export function callOriginOf(m: InMessage): string | undefined {
+  const h = m.headers[H.callOrigin];
+  if (h === undefined || h === '' || m.value.includes('"origin":')) return undefined;
+  return h;
 }
 
 /** What the sink needs of a call to order its versions. */

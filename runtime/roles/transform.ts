@@ -98,7 +98,7 @@ export async function startTransform(deps: TransformDeps): Promise<ConsumerHandl
             },
             ingestedAt,
           );
-          for (const r of out.calls) calls.push(encodeCall(r));
+          for (const r of out.calls) calls.push(encodeCall(r, receipt.meta.endpoint ?? ''));
           for (const r of out.events) events.push(encodeEvent(r));
           for (const r of out.reportRows) reports.push(encodeReportRow(r));
           for (const r of out.billing) reports.push(encodeBilling(r));

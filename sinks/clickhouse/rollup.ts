@@ -1,38 +1,33 @@
 /**
- * Keeps kpi_daily_rollup exact (see sql/030_kpi_rollup.sql). Calls go to `calls_ingest`, each line
- * annotated with what the rollup needs: which row of the insert becomes its call's newest version
+ * Writes calls so that `calls` holds one merged row per call and kpi_daily_rollup stays exact (see
+ * sql/030_kpi_rollup.sql and sql/040_call_merge.sql). Calls go to `calls_ingest`, each line
+ * annotated with what the rollup needs: whether the row becomes its call's stored version
  * (`rollup_apply`), and the version counted so far (`prev_*`), looked up in `call_contrib`.
  *
- * The newest version is the one `calls FINAL` keeps: the highest ingested_at, the last among
- * equals. The calls topic is keyed by call identity, so one call is only ever written by the one
- * sink consumer that owns its partition, in order.
+ * A call seen for the first time, once in its insert, is written as it came (the common case:
+ * no parsing). A call that is already stored, or comes more than once in one insert, is merged
+ * field by field with its stored row (merge.ts) and written once, merged; its ingested_at is the
+ * newest of its versions, so the merged row is the one `calls FINAL` keeps (the last written
+ * among equals). The calls topic is keyed by call identity, so one call is only ever written by
+ * the one sink consumer that owns its partition, in order.
  */
 import type { CallVersion } from '../../runtime/codec.js';
-import { insertBody, queryRows, type Warehouse } from '../../runtime/warehouse.js';
+import { insertBody, type Warehouse } from '../../runtime/warehouse.js';
+import { counted, identityKey, storedRows, type Counted, type Identity } from './lookup.js';
+import { encodeMergedFrom, mergeVersions, type Stored, type Version } from './merge.js';
+
+export { chunks } from './lookup.js';
 
 /** The table calls are inserted into (its materialized views fill calls, call_contrib and the rollup). */
 export const CALLS_INGEST = 'calls_ingest';
 
-interface Identity {
-  tenant: string;
-  connector_id: string;
-  call_id: string;
-  leg: number;
-}
-
-interface Counted {
-  ms: number;
-  day: string;
-  source: string;
-  direction: string;
-  disposition: string;
-  talk_seconds: number;
-  ring_seconds: number;
-}
-
 interface Parsed extends Identity {
   key: string;
   ms: number;
+  /** The feed, from the message's origin header (undefined: none, or named in the row itself). */
+  origin: string | undefined;
+  /** The row, where it had to be parsed to find its identity. */
+  row?: Record<string, unknown>;
 }
 
 /** `YYYY-MM-DD HH:MM:SS.mmm` (UTC, the canonical form) or ISO 8601, as epoch milliseconds. */
@@ -43,146 +38,56 @@ export function epochMs(value: unknown): number {
   return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
 }
 
-function parse(line: Buffer, version: CallVersion | undefined): Parsed | undefined {
-  let r: Record<string, unknown> | CallVersion | undefined = version;
-  if (!r) {
-    try {
-      r = JSON.parse(line.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      return undefined;
-    }
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) return undefined;
+function parseLine(line: Buffer): Record<string, unknown> | undefined {
+  try {
+    const r = JSON.parse(line.toString('utf8')) as unknown;
+    return r !== null && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
+}
+
+function parse(line: Buffer, version: CallVersion | undefined, origin: string | undefined): Parsed | undefined {
+  const row = version ? undefined : parseLine(line);
+  const r = version ?? row;
+  if (!r) return undefined;
   const id: Identity = {
     tenant: String(r.tenant ?? ''),
     connector_id: String(r.connector_id ?? ''),
     call_id: String(r.call_id ?? ''),
     leg: Number(r.leg ?? 0),
   };
-  return { ...id, key: identityKey(id), ms: epochMs(r.ingested_at) };
-}
-
-function identityKey(id: Identity): string {
-  return JSON.stringify([id.tenant, id.connector_id, id.call_id, id.leg]);
-}
-
-/**
- * The version of each call counted so far, by identity key. Read without FINAL, which would make
- * the engine read every column of every granule the keys fall in (a second for 20,000 calls
- * against 10 million); the newest of a call's rows is picked here instead. Rows of one call that
- * tie on ingested_at but differ are the one case only FINAL can settle (the last inserted wins):
- * those calls are read again with it.
- */
-async function counted(wh: Warehouse, ids: Identity[]): Promise<Map<string, Counted>> {
-  const found = new Map<string, Counted>();
-  const tied = new Set<string>();
-  for (const r of await contribRows(wh, ids, false)) {
-    const key = identityKey(r);
-    const old = found.get(key);
-    if (!old || r.ms > old.ms) {
-      found.set(key, r);
-      tied.delete(key);
-    } else if (r.ms === old.ms && !sameCount(r, old)) tied.add(key);
-  }
-  if (tied.size > 0) {
-    const again = ids.filter((x) => tied.has(identityKey(x)));
-    for (const r of await contribRows(wh, again, true)) found.set(identityKey(r), r);
-  }
-  return found;
-}
-
-function sameCount(a: Counted, b: Counted): boolean {
-  return (
-    a.day === b.day &&
-    a.source === b.source &&
-    a.direction === b.direction &&
-    a.disposition === b.disposition &&
-    a.talk_seconds === b.talk_seconds &&
-    a.ring_seconds === b.ring_seconds
-  );
-}
-
-async function contribRows(wh: Warehouse, ids: Identity[], final: boolean): Promise<(Identity & Counted)[]> {
-  if (ids.length === 0) return [];
-  // One text parameter, a TSV line per call: the engine reads it in a fraction of the time four
-  // array literals of the same values take to parse. A ClickHouse server gets parameters in the
-  // URL (at most 1 MiB by default), so it gets them in parts.
-  const lines = ids.map((x) => `${tsv(x.tenant)}\t${tsv(x.connector_id)}\t${tsv(x.call_id)}\t${x.leg}\n`);
-  const rows: (Identity & Counted)[] = [];
-  for (const text of chunks(lines, wh.embedded ? Infinity : SERVER_PARAM_BYTES)) {
-    rows.push(
-      ...(await queryRows<Identity & Counted>(
-        wh,
-        `SELECT tenant, connector_id, call_id, leg, toUnixTimestamp64Milli(ingested_at) AS ms, toString(day) AS day,
-                source, direction, disposition, talk_seconds, ring_seconds
-         FROM ${wh.database}.call_contrib ${final ? 'FINAL' : ''}
-         ${final ? 'WHERE' : 'PREWHERE'} key_hash IN (
-           SELECT cityHash64(t, c, i, l) FROM format(TSV, 't String, c String, i String, l UInt8', {ids:String})
-         )`,
-        { ids: text },
-      )),
-    );
-  }
-  return rows.map((r) => ({
-    ...r,
-    leg: Number(r.leg),
-    ms: Number(r.ms),
-    talk_seconds: Number(r.talk_seconds),
-    ring_seconds: Number(r.ring_seconds),
-  }));
+  return { ...id, key: identityKey(id), ms: epochMs(r.ingested_at), origin, ...(row ? { row } : {}) };
 }
 
 /** What the rollup columns of an insert are worked out from, before anything is looked up. */
 export interface CallPlan {
   bytes: Buffer[];
   parsed: (Parsed | undefined)[];
-  /** The row of each call that becomes its newest version within this insert. */
-  newest: Map<string, number>;
+  /** The lines of each call (by identity key), in order. */
+  lines: Map<string, number[]>;
 }
 
 /**
- * Reads the calls' identities and versions (no I/O). `versions` are the calls' version headers
- * where the messages had them (see callVersionOf); other lines are parsed.
+ * Reads the calls' identities and versions (no I/O). `versions` and `origins` come from the
+ * messages' headers where they had them (see callVersionOf, callOriginOf); other lines are parsed.
  */
 export function planCalls(
   lines: readonly (string | Buffer)[],
   versions: readonly (CallVersion | undefined)[] = [],
+  origins: readonly (string | undefined)[] = [],
 ): CallPlan {
   const bytes = lines.map((l) => (typeof l === 'string' ? Buffer.from(l) : l));
-  const parsed = bytes.map((b, i) => parse(b, versions[i]));
-  const newest = new Map<string, number>();
+  const parsed = bytes.map((b, i) => parse(b, versions[i], origins[i]));
+  const byCall = new Map<string, number[]>();
   parsed.forEach((p, i) => {
     if (!p || !Number.isInteger(p.leg) || p.leg < 0 || p.leg > 255) return;
-    const j = newest.get(p.key);
-    if (j === undefined || p.ms >= parsed[j]!.ms) newest.set(p.key, i);
+    const list = byCall.get(p.key);
+    if (list) list.push(i);
+    else byCall.set(p.key, [i]);
   });
-  return { bytes, parsed, newest };
+  return { bytes, parsed, lines: byCall };
 }
-
-/** Text of a look-up sent to a server: up to three times as long once percent-encoded in the URL. */
-const SERVER_PARAM_BYTES = 256 * 1024;
-
-/** Lines joined into texts of at most about `bytes` characters each (a longer line on its own). */
-export function chunks(lines: string[], bytes: number): string[] {
-  const out: string[] = [];
-  let part = '';
-  for (const line of lines) {
-    if (part.length > 0 && part.length + line.length > bytes) {
-      out.push(part);
-      part = '';
-    }
-    part += line;
-  }
-  if (part.length > 0) out.push(part);
-  return out;
-}
-
-/** A value as a TSV field (the escapes ClickHouse's TSV reader undoes). */
-function tsv(v: string): string {
-  return /[\\\t\n\r\0]/.test(v) ? v.replace(/[\\\t\n\r\0]/g, (c) => TSV_ESCAPES[c as keyof typeof TSV_ESCAPES]) : v;
-}
-
-const TSV_ESCAPES = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
 
 /**
  * The lines as one JSONEachRow body, each with the rollup columns appended. A line that is not a
@@ -193,51 +98,59 @@ export async function annotateCalls(
   wh: Warehouse,
   lines: readonly (string | Buffer)[],
   versions: readonly (CallVersion | undefined)[] = [],
+  origins: readonly (string | undefined)[] = [],
 ): Promise<Buffer> {
-  return annotatePlanned(wh, planCalls(lines, versions));
+  return annotatePlanned(wh, planCalls(lines, versions, origins));
 }
 
 /** annotateCalls for a plan made earlier: the look-up must come after every earlier insert of these calls. */
 export async function annotatePlanned(wh: Warehouse, plan: CallPlan): Promise<Buffer> {
-  const { bytes, parsed, newest } = plan;
-  const prev = await counted(
+  const { bytes, parsed } = plan;
+  const firsts = [...plan.lines.values()].map((l) => parsed[l[0]!]!);
+  const prev = await counted(wh, firsts);
+  const stored = await storedRows(
     wh,
-    [...newest.values()].map((i) => parsed[i]!),
+    firsts.filter((p) => prev.has(p.key)),
+    prev,
   );
-  // Each line up to its closing brace, then its rollup columns: sized first, then copied once.
+  // Each line up to its closing brace, then its rollup columns; a merged call as one new line
+  // where its last line was. Sized first, then copied once.
   const ends = new Int32Array(bytes.length);
-  const extras: Buffer[] = [];
+  const extras: (Buffer | undefined)[] = new Array<Buffer | undefined>(bytes.length);
+  const merged = new Map<number, Buffer[]>();
   let size = 0;
   bytes.forEach((line, i) => {
     const p = parsed[i];
     const end = p ? objectEnd(line) : -1;
     ends[i] = end;
-    let extra = NOT_APPLIED;
+    const group = p ? plan.lines.get(p.key) : undefined;
+    let extra: Buffer | undefined;
     if (end === -1) extra = EMPTY;
-    else if (newest.get(p!.key) === i) {
-      const old = prev.get(p!.key);
-      if (!old) extra = NEW_CALL;
-      else if (p!.ms >= old.ms)
-        extra = Buffer.from(
-          `"rollup_apply":1,"prev_exists":1,"prev_day":"${old.day}",` +
-            `"prev_source":${JSON.stringify(old.source)},"prev_direction":${JSON.stringify(old.direction)},` +
-            `"prev_disposition":${JSON.stringify(old.disposition)},` +
-            `"prev_talk_seconds":${old.talk_seconds},"prev_ring_seconds":${old.ring_seconds}`,
-        );
+    else if (!group) extra = NOT_APPLIED;
+    else if (group.length === 1 && !prev.has(p!.key)) extra = newCall(p!.origin);
+    else if (group[group.length - 1] === i) {
+      const m = mergedLines(group, plan, stored.get(p!.key), prev.get(p!.key));
+      merged.set(i, m);
+      for (const b of m) size += b.length;
     }
-    extras.push(extra);
-    size += end === -1 ? line.length + 1 : end + 1 + extra.length + 2;
+    extras[i] = extra;
+    if (extra) size += end === -1 ? line.length + 1 : end + 1 + extra.length + 2;
   });
   const body = Buffer.allocUnsafe(size);
   let at = 0;
   bytes.forEach((line, i) => {
+    const extra = extras[i];
+    if (!extra) {
+      for (const b of merged.get(i) ?? []) at += b.copy(body, at);
+      return;
+    }
     const end = ends[i]!;
     if (end === -1) {
       at += line.copy(body, at);
     } else {
       at += line.copy(body, at, 0, end);
-      if (!isEmptyObject(line, end)) body[at++] = 0x2c;
-      at += extras[i]!.copy(body, at);
+      if (extra.length > 0 && !isEmptyObject(line, end)) body[at++] = 0x2c;
+      at += extra.copy(body, at);
       body[at++] = 0x7d;
     }
     body[at++] = 0x0a;
@@ -245,6 +158,58 @@ export async function annotatePlanned(wh: Warehouse, plan: CallPlan): Promise<Bu
   return body.subarray(0, at);
 }
 
+/**
+ * The lines of one call merged with its stored row into one line. A line that cannot be parsed
+ * is left out of the merge and passed on unchanged, for the warehouse to reject.
+ */
+function mergedLines(group: number[], plan: CallPlan, stored: Stored | undefined, old: Counted | undefined): Buffer[] {
+  const out: Buffer[] = [];
+  const versions: Version[] = [];
+  for (const i of group) {
+    const p = plan.parsed[i]!;
+    const row = p.row ?? parseLine(plan.bytes[i]!);
+    if (!row) out.push(withExtra(plan.bytes[i]!, objectEnd(plan.bytes[i]!), NOT_APPLIED));
+    else versions.push({ row, origin: p.origin ?? String(row.origin ?? ''), ms: p.ms });
+  }
+  if (versions.length === 0) return out;
+  const merged = mergeVersions(stored, versions);
+  let extra: string;
+  if (old && merged.ms < old.ms) extra = '"rollup_apply":0';
+  else if (!old) extra = '"rollup_apply":1,"prev_exists":0';
+  else
+    extra =
+      `"rollup_apply":1,"prev_exists":1,"prev_day":"${old.day}",` +
+      `"prev_source":${JSON.stringify(old.source)},"prev_direction":${JSON.stringify(old.direction)},` +
+      `"prev_disposition":${JSON.stringify(old.disposition)},` +
+      `"prev_talk_seconds":${old.talk_seconds},"prev_ring_seconds":${old.ring_seconds}`;
+  extra += `,"origin":${JSON.stringify(merged.origin)},"merged_from":${JSON.stringify(encodeMergedFrom(merged.mergedFrom))}`;
+  const json = JSON.stringify(merged.row);
+  out.push(Buffer.from(`${json.slice(0, -1)},${extra}}\n`));
+  return out;
+}
+
+/** The line up to its closing brace, then `extra` (rollup columns), the brace and a newline. */
+function withExtra(line: Buffer, end: number, extra: Buffer): Buffer {
+  if (end === -1) return Buffer.concat([line, NEWLINE]);
+  const comma = !isEmptyObject(line, end);
+  return Buffer.concat([line.subarray(0, end), comma ? COMMA : EMPTY, extra, CLOSE]);
+}
+
+/** The rollup columns of a call not seen before, by its feed (a handful of feeds: kept). */
+function newCall(origin: string | undefined): Buffer {
+  if (origin === undefined) return NEW_CALL;
+  let b = NEW_CALL_OF.get(origin);
+  if (!b) {
+    b = Buffer.from(`"rollup_apply":1,"prev_exists":0,"origin":${JSON.stringify(origin)}`);
+    if (NEW_CALL_OF.size < 64) NEW_CALL_OF.set(origin, b);
+  }
+  return b;
+}
+
+const NEW_CALL_OF = new Map<string, Buffer>();
+const NEWLINE = Buffer.from('\n');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from('}\n');
 const EMPTY = Buffer.alloc(0);
 const NOT_APPLIED = Buffer.from('"rollup_apply":0');
 const NEW_CALL = Buffer.from('"rollup_apply":1,"prev_exists":0');

@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { CONNECTORS } from '../../connectors/registry.js';
-import { callVersionOf, encodeDeadLetter } from '../../runtime/codec.js';
+import { callOriginOf, callVersionOf, encodeDeadLetter } from '../../runtime/codec.js';
 import { deadLetter } from '../../runtime/dead-letters.js';
 import type { Batch, Bus, ConsumerHandle, TopicNames } from '../../runtime/kafka.js';
 import type { Metrics } from '../../runtime/metrics.js';
@@ -91,9 +91,9 @@ async function prepare(part: TableRows, deps: SinkDeps): Promise<Buffer> {
   return annotatePlanned(deps.warehouse, part.plan ?? planOf(part.lines, part.origins));
 }
 
-/** Calls' identities and versions, from their version headers where the messages have them. */
-function planOf(lines: TableRows['lines'], origins: TableRows['origins']): CallPlan {
-  return planCalls(lines, origins.map(callVersionOf));
+/** Calls' identities, versions and feeds, from their headers where the messages have them. */
+function planOf(lines: TableRows['lines'], messages: TableRows['origins']): CallPlan {
+  return planCalls(lines, messages.map(callVersionOf), messages.map(callOriginOf));
 }
 
 function target(part: TableRows): string {

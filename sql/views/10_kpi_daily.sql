@@ -5,7 +5,8 @@
 -- legs (e.g. the ring to the extension of a click-to-call) and are not attempts, while leg 2 is the
 -- real call of such a pair and counts. talk_seconds is the talk of answered calls, so that
 -- acd_seconds * answered = talk_seconds. Ratios divide by attempts, which is never 0 in a row
--- that exists; the guards keep it that way.
+-- that exists; the guards keep it that way. acd_seconds and avg_ring_seconds are means over the
+-- answered calls: NULL (unknown, not 0) in a row where none was answered.
 --
 -- kpi_daily gives the same numbers from kpi_daily_rollup (migration 030), which the sink keeps
 -- exact as calls arrive, in a few milliseconds instead of a scan of every call. The short-call
@@ -27,8 +28,8 @@ SELECT
     failed,
     if(attempts = 0, 0., answered / attempts) AS asr,
     if(attempts = 0, 0., (answered + busy + no_answer + cancelled) / attempts) AS ner,
-    if(answered = 0, 0., talk_seconds / answered) AS acd_seconds,
-    if(answered = 0, 0., ring_answered / answered) AS avg_ring_seconds,
+    if(answered = 0, NULL, talk_seconds / answered) AS acd_seconds,
+    if(answered = 0, NULL, ring_answered / answered) AS avg_ring_seconds,
     short_calls,
     talk_seconds
 FROM
@@ -72,8 +73,8 @@ SELECT
     toUInt64(failed) AS failed,
     if(attempts = 0, 0., answered / attempts) AS asr,
     if(attempts = 0, 0., (answered + busy + no_answer + cancelled) / attempts) AS ner,
-    if(answered = 0, 0., talk_seconds / answered) AS acd_seconds,
-    if(answered = 0, 0., ring_answered / answered) AS avg_ring_seconds,
+    if(answered = 0, NULL, talk_seconds / answered) AS acd_seconds,
+    if(answered = 0, NULL, ring_answered / answered) AS avg_ring_seconds,
     toUInt64(short_calls) AS short_calls,
     toUInt64(talk_seconds) AS talk_seconds
 FROM

@@ -23,7 +23,8 @@ export async function rowsOf(wh: Warehouse, view: string, orderBy: string): Prom
 
 /**
  * Compares row by row, cell by cell: a number expected is compared as a number (an HTTP server
- * sends UInt64 and Decimal as strings, the embedded engine as numbers) to 1e-9, a string exactly.
+ * sends UInt64 and Decimal as strings, the embedded engine as numbers) to 1e-9, a string exactly,
+ * null as NULL (unknown), which no number or string matches.
  */
 export function expectRows(actual: unknown[][], expected: unknown[][]): void {
   expect(actual.length, `row count; got ${JSON.stringify(actual)}`).toBe(expected.length);
@@ -32,7 +33,10 @@ export function expectRows(actual: unknown[][], expected: unknown[][]): void {
     expect(got.length, `row ${i} width`).toBe(exp.length);
     exp.forEach((e, j) => {
       const where = `row ${i} ${JSON.stringify(exp.slice(0, 4))} column ${j}: got ${JSON.stringify(got[j])}`;
-      if (typeof e === 'number') {
+      if (e === null) {
+        expect(got[j], where).toBeNull();
+      } else if (typeof e === 'number') {
+        expect(got[j], where).not.toBeNull();
         const n = Number(got[j]);
         expect(Number.isFinite(n), where).toBe(true);
         expect(n, where).toBeCloseTo(e, 9);

@@ -384,14 +384,14 @@ describe('kpi_daily rollup', () => {
         'DROP TABLE IF EXISTS {db}.calls_ingest',
         'DROP TABLE IF EXISTS {db}.call_contrib',
         'DROP TABLE IF EXISTS {db}.kpi_daily_rollup',
-        "DELETE FROM {db}.schema_migrations WHERE version = '030'",
+        "DELETE FROM {db}.schema_migrations WHERE version IN ('030', '040')",
       ]) {
         await db.client.command({ query: q.replaceAll('{db}', db.database) });
       }
       await insertRows(db, 'calls', rows(batch1), 'before-upgrade-1');
       await insertRows(db, 'calls', rows(batch2), 'before-upgrade-2');
       const upgrade = await migrate(db);
-      expect(upgrade.applied).toEqual(['030_kpi_rollup.sql']);
+      expect(upgrade.applied).toEqual(['030_kpi_rollup.sql', '040_call_merge.sql']);
       expect(await rowsOf(db, 'kpi_daily', 'ALL')).toEqual(await rowsOf(reference, 'kpi_daily', 'ALL'));
 
       // Rows that bypass calls_ingest are not counted, which the check reports; a rebuild recounts.

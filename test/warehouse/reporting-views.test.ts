@@ -102,7 +102,7 @@ describe('reporting views', () => {
       ['2024-02-29', 'nyc', 'voicenter', 'outbound', 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 45, 7, 0, 45], // N8, UTC March
       ['2024-03-09', 'nyc', 'voicenter', 'inbound', 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 200, 6, 0, 200], // N1, UTC 03-10
       ['2024-03-10', 'nyc', 'voicenter', 'inbound', 2, 1, 1, 0, 0, 0, 0, 0, 0.5, 1, 5, 2, 1, 5], // N2 N3
-      ['2024-03-10', 'nyc', 'voicenter', 'internal', 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], // N6
+      ['2024-03-10', 'nyc', 'voicenter', 'internal', 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, null, null, 0, 0], // N6: no answered call, no mean
       ['2024-03-10', 'nyc', 'voicenter', 'outbound', 2, 1, 0, 0, 0, 0, 0, 1, 0.5, 0.5, 600, 10, 0, 600], // N4, N5 (UTC 03-11)
       ['2024-03-31', 'nyc', 'voicenter', 'inbound', 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 12, 2, 0, 12], // N9's correction
       ['2024-03-31', 'nyc', 'voicenter', 'outbound', 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 60, 5, 0, 60], // N10
@@ -208,7 +208,7 @@ describe('reporting views', () => {
       ['2024-04-01', 'lon', 'yeastar-s', 3, 325, 0.33, 'GBP'], // L6 L9 L12
       ['2024-10-01', 'lon', 'yeastar-s', 2, 3600, 1, 'GBP'],
       ['2024-02-01', 'nyc', 'voicenter', 2, 75, 0.1, 'USD'], // N7, N8 (local February)
-      ['2024-03-01', 'nyc', 'voicenter', 1, 0, 0, ''], // N5, unpriced
+      ['2024-03-01', 'nyc', 'voicenter', 1, 0, null, ''], // N5, unpriced: cost unknown, not 0
       // N1 N2 N3 N4 N6 N9 N10; talk 200+5+600+12+60; cost .50 .01 1.20 .02 .60
       ['2024-03-01', 'nyc', 'voicenter', 7, 877, 2.33, 'USD'],
     ]);
