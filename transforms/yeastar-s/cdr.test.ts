@@ -197,7 +197,9 @@ describe('NewCdr → calls (VENDORS.md §1)', () => {
     expect(out.calls).toEqual([
       {
         ...BASE,
-        call_id: '1700000000.5',
+        // The cdrid tells this CDR from others of the same callid; the callid joins its events.
+        call_id: '1700000000.5-88',
+        parent_call_id: '1700000000.5',
         started_at: '2023-11-14 22:13:20.000',
         started_local: '2023-11-14 22:13:20.000',
         answered_at: null,
