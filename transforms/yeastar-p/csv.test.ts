@@ -127,7 +127,14 @@ describe('yeastar-p CSV reports', () => {
 
   test('duplicate and blank header names are kept apart', () => {
     const f = Buffer.from('Name,Calls,Calls,\r\nA,1,2,3\r\n');
-    expect(rows(f)[0]!.fields).toEqual({ Name: 'A', Calls: '1', 'Calls (2)': '2', 'Column 4': '3' });
+    // Matched to the extension report's columns: the first "Calls" is its Total Calls, the second
+    // keeps its own (unique) name.
+    expect(rows(f)[0]!.fields).toEqual({
+      'Extension Name': 'A',
+      'Total Calls': '1',
+      'Calls (2)': '2',
+      'Column 4': '3',
+    });
   });
 
   test('a file with no header row, or no period anywhere, is a dead letter with a reason', () => {
