@@ -84,8 +84,9 @@ export function callOfCdr(ctx: NormaliseContext, view: ReportView, started: Date
     callee: callee.raw,
     caller_e164: caller.e164,
     callee_e164: callee.e164,
-    caller_ext: caller.ext,
-    callee_ext: callee.ext,
+    // The outside party of a trunk call is no extension, however short its number.
+    caller_ext: direction === 'inbound' ? '' : caller.ext,
+    callee_ext: direction === 'outbound' ? '' : callee.ext,
     trunk,
     did: field(view, 'didnumber'),
     disposition,
