@@ -190,12 +190,16 @@ function fileOf(t: { header: string[]; rows: [number, string[]][]; title: boolea
   return { body: Buffer.from(text), expected };
 }
 
+// A report type with no known columns (qosreport, VENDORS.md §3): random headers that happen to
+// spell a known column ("Ext", "Total") would be stored under that column's name.
+const UNKNOWN_TYPE = { ...META, report_type: 'qosreport' };
+
 describe('yeastar-p CSV properties', () => {
   test('any table written as CSV reads back cell for cell', () => {
     fc.assert(
       fc.property(table, (t) => {
         const { body, expected } = fileOf(t);
-        expect(rows(body).map((r) => r.fields)).toEqual(expected);
+        expect(rows(body, UNKNOWN_TYPE).map((r) => r.fields)).toEqual(expected);
       }),
       { numRuns: 300 },
     );
@@ -205,7 +209,7 @@ describe('yeastar-p CSV properties', () => {
     fc.assert(
       fc.property(table, fc.integer({ min: 1, max: 25 }), (t, maxRows) => {
         const { body, expected } = fileOf(t);
-        const chunks = splitReport(body, META, maxRows);
+        const chunks = splitReport(body, UNKNOWN_TYPE, maxRows);
         expect(chunks.length).toBe(Math.ceil(expected.length / maxRows));
         const all = chunks.flatMap((c) => rows(c.body, c.meta));
         expect(all.map((r) => r.fields)).toEqual(expected);
