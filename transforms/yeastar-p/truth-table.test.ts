@@ -35,24 +35,24 @@ const member = (kind: 'extension' | 'inbound' | 'outbound', status: string, numb
 
 describe('yeastar-p truth table: 30011 Call State Changed', () => {
   it.each([
-    ['the caller hears ringback', [member('extension', 'ALERT')], 'ringback'],
+    ['the caller hears ringback', 'ringback', [member('extension', 'ALERT')]],
     [
       'the callee rings (with the caller in ringback)',
-      [member('extension', 'ALERT'), member('extension', 'RING', '2002')],
       'ring',
+      [member('extension', 'ALERT'), member('extension', 'RING', '2002')],
     ],
-    ['an outside callee in early media', [member('extension', 'ALERT'), member('outbound', 'EARLYMEDIA')], 'ring'],
+    ['an outside callee in early media', 'ring', [member('extension', 'ALERT'), member('outbound', 'EARLYMEDIA')]],
     [
       'the callee answered (the caller: ANSWERED)',
-      [member('extension', 'ANSWERED'), member('inbound', 'ANSWER')],
       'answer',
+      [member('extension', 'ANSWERED'), member('inbound', 'ANSWER')],
     ],
-    ['only the caller side reported answered', [member('extension', 'ANSWERED')], 'answered'],
-    ['a member hung up', [member('extension', 'BYE'), member('inbound', 'ANSWER')], 'hangup'],
-    ['a member on hold', [member('extension', 'HOLD'), member('inbound', 'ANSWER')], 'other'],
-    ['a status not documented', [member('extension', 'PARKED')], 'other'],
-    ['lowercase statuses', [member('extension', 'ring')], 'ring'],
-  ])('%s → %s', (_name, members, type) => {
+    ['only the caller side reported answered', 'answered', [member('extension', 'ANSWERED')]],
+    ['a member hung up', 'hangup', [member('extension', 'BYE'), member('inbound', 'ANSWER')]],
+    ['a member on hold', 'other', [member('extension', 'HOLD'), member('inbound', 'ANSWER')]],
+    ['a status not documented', 'other', [member('extension', 'PARKED')]],
+    ['lowercase statuses', 'ring', [member('extension', 'ring')]],
+  ])('%s → %s', (_name, type, members) => {
     const body = JSON.stringify({
       type: 30011,
       sn: '3631A2124XXX',
