@@ -170,7 +170,12 @@ program
         (opts.meta ?? []).map((kv) => [kv.split('=')[0]!, kv.split('=').slice(1).join('=')]),
       );
       try {
-        const records = transformInput(type, input, { ...opts, meta }, (m) => process.stderr.write(`warning: ${m}\n`));
+        const onAssumed = (assumed: string[]): void => {
+          if (assumed.length > 0) process.stderr.write(`assumed (schema defaults): ${assumed.join(', ')}\n`);
+        };
+        const { records } = transformInput(type, input, { ...opts, meta, onAssumed }, (m) =>
+          process.stderr.write(`warning: ${m}\n`),
+        );
         for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
       } catch (e) {
         const err = asCallhouseError(e);

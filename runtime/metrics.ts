@@ -83,6 +83,18 @@ export class Metrics {
     labelNames: ['connector'],
     registers: [this.registry],
   });
+  readonly dstLocalTimes = new Counter({
+    name: 'callhouse_transform_dst_local_times_total',
+    help: 'Vendor local times at a daylight-saving change: kind overlap (a repeated hour) or gap; resolved_by vendor_time (an absolute time of the vendor chose the reading) or rule (the earlier reading; a gap moved forward).',
+    labelNames: ['connector', 'kind', 'resolved_by'],
+    registers: [this.registry],
+  });
+  readonly reportLayoutsUnmatched = new Counter({
+    name: 'callhouse_report_layout_unmatched_total',
+    help: 'Downloaded report files whose header lacks columns the typed report views read (those columns are NULL there; every cell stays in report_rows.fields).',
+    labelNames: ['connector', 'report_type'],
+    registers: [this.registry],
+  });
   readonly ingestBodyBytes = new Counter({
     name: 'callhouse_ingest_body_bytes_total',
     help: 'Body bytes read from /ingest requests that passed the edge checks (refused requests read none).',

@@ -140,7 +140,7 @@ export async function startService(config: Config, role: Role, logger: Logger): 
 
   const handles: ConsumerHandle[] = [];
   if (has('transform'))
-    handles.push(await startTransform({ bus, topics, connectors: config.connectors, logger, metrics }));
+    handles.push(await startTransform({ bus, topics, connectors: config.connectors, logger, metrics, status }));
   if (has('sink') && warehouse) {
     handles.push(
       await startSink({

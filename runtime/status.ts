@@ -19,6 +19,8 @@ export interface ConnectorStatus {
   received: number;
   produced: number;
   errors: number;
+  /** Something in the data an operator should look at (e.g. report headers not recognised), latest first. */
+  notices: string[];
 }
 
 export class StatusBoard {
@@ -50,6 +52,7 @@ export class StatusBoard {
       received: 0,
       produced: 0,
       errors: 0,
+      notices: [],
     });
   }
 
@@ -79,6 +82,13 @@ export class StatusBoard {
     s.last_error_code = code;
     s.last_error_at = new Date().toISOString();
     s.state = stop ? 'stopped' : 'error';
+  }
+
+  /** Keeps a notice once (the latest few), so that a recurring condition shows as one line. */
+  notice(id: string, text: string): void {
+    const s = this.map.get(id);
+    if (!s) return;
+    s.notices = [text, ...s.notices.filter((n) => n !== text)].slice(0, 5);
   }
 
   all(): ConnectorStatus[] {

@@ -56,7 +56,18 @@ export interface NormaliseContext<C extends BaseConnectorConfig = BaseConnectorC
   meta: Record<string, string>;
   /** Warnings that do not stop the record (e.g. a time-zone mismatch); logged and counted. */
   warn(message: string, details?: Record<string, unknown>): void;
+  /**
+   * Conditions of the data that are not errors but are counted (a local time at a daylight-saving
+   * change, a report layout whose headers we do not know). The runtime turns them into metrics
+   * and status; a normaliser only reports them, so it stays pure.
+   */
+  observe?(observation: Observation): void;
 }
+
+/** What a normaliser reports through `observe`. */
+export type Observation =
+  | { kind: 'dst_overlap' | 'dst_gap'; resolved_by: 'vendor_time' | 'rule' }
+  | { kind: 'report_layout_unmatched'; report_type: string; headers: string[]; missing: string[] };
 
 /**
  * One raw payload → canonical records. Pure (no I/O, no clock: use `ctx.ingested_at`); builds

@@ -20,6 +20,7 @@ describe('ipcortex config', () => {
       billing_summary: true,
       cost_divisor: 1,
       currency: 'GBP',
+      access_prefixes: ['9'],
       lookback_days: 3,
       schedule: '20 3 * * *',
       lock_retries: 10,

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { baseConnectorFields, cronSchema } from '../core/config.js';
 
+/** Digits dialled for an outside line on an IPCortex PABX unless configured otherwise. */
+export const DEFAULT_ACCESS_PREFIXES: readonly string[] = ['9'];
+
 const POWERS_OF_TEN = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000] as const;
 
 export const ipcortexConfigSchema = z
@@ -48,6 +51,12 @@ export const ipcortexConfigSchema = z
       .regex(/^[A-Z]{3}$/)
       .default('GBP')
       .describe('ISO 4217 currency of the PABX costs. Example: `GBP`'),
+    access_prefixes: z
+      .array(z.string().regex(/^[0-9*#]{1,4}$/, 'expected 1 to 4 digits'))
+      .default([...DEFAULT_ACCESS_PREFIXES])
+      .describe(
+        'Digits dialled before an outside number to get a line; stripped from `dialled` to read the number (`[]` for none). Example: `["9"]`',
+      ),
     lookback_days: z
       .number()
       .int()

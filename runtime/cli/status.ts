@@ -14,6 +14,7 @@ interface StatusBody {
     dead_letters: number;
     errors: number;
     received: number;
+    notices?: string[];
   }[];
   dead_letters_total: number;
   kafka: string[];
@@ -54,5 +55,6 @@ export function statusTable(s: StatusBody): string {
       String(c.dead_letters),
     ]);
   }
-  return `${t.toString()}\nKafka: ${s.kafka.join(',')}   warehouse: ${s.warehouse ?? '(not held by this process)'}   dead letters: ${s.dead_letters_total}`;
+  const notices = s.connectors.flatMap((c) => (c.notices ?? []).map((n) => `notice ${c.id}: ${n}`));
+  return `${t.toString()}\n${notices.map((n) => `${n}\n`).join('')}Kafka: ${s.kafka.join(',')}   warehouse: ${s.warehouse ?? '(not held by this process)'}   dead letters: ${s.dead_letters_total}`;
 }

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { BaseConnectorConfig } from '../../connectors/core/config.js';
-import type { NormaliseContext } from '../../connectors/core/contract.js';
+import type { NormaliseContext, Observation } from '../../connectors/core/contract.js';
 import { CONNECTORS, connectorSpec } from '../../connectors/registry.js';
 import type { Normalised } from '../../transforms/core/model.js';
 import { nowCh } from '../../transforms/core/times.js';
@@ -22,6 +22,7 @@ import { deadLetter } from '../dead-letters.js';
 import { CallhouseError } from '../errors.js';
 import type { Bus, ConsumerHandle, OutMessage, TopicNames } from '../kafka.js';
 import type { Metrics } from '../metrics.js';
+import type { StatusBoard } from '../status.js';
 
 export interface TransformDeps {
   bus: Bus;
@@ -30,6 +31,8 @@ export interface TransformDeps {
   logger: Logger;
   metrics: Metrics;
   groupId?: string;
+  /** Where data notices (report headers not recognised) are shown by `status`. */
+  status?: StatusBoard;
 }
 
 export interface TransformOutcome {
@@ -43,6 +46,7 @@ export function normaliseReceipt(
   config: BaseConnectorConfig,
   warn: NormaliseContext['warn'],
   ingestedAt = nowCh(),
+  observe?: NormaliseContext['observe'],
 ): Normalised {
   const spec = connectorSpec(config.type);
   if (!spec) throw new CallhouseError('UNSUPPORTED_PAYLOAD', `no connector of type ${JSON.stringify(config.type)}`);
@@ -52,7 +56,28 @@ export function normaliseReceipt(
     ingested_at: ingestedAt,
     meta: receipt.meta,
     warn,
+    ...(observe ? { observe } : {}),
   });
+}
+
+/** What the runtime does with a normaliser's observations: metrics, and status for what needs a look. */
+export function observer(
+  connector: string,
+  metrics: Metrics,
+  status: StatusBoard | undefined,
+): (o: Observation) => void {
+  return (o) => {
+    if (o.kind === 'report_layout_unmatched') {
+      metrics.reportLayoutsUnmatched.inc({ connector, report_type: o.report_type });
+      status?.notice(connector, `${o.report_type} report: columns not found: ${o.missing.join(', ')}`);
+    } else {
+      metrics.dstLocalTimes.inc({
+        connector,
+        kind: o.kind === 'dst_gap' ? 'gap' : 'overlap',
+        resolved_by: o.resolved_by,
+      });
+    }
+  };
 }
 
 /** The configuration a receipt is normalised with: its connector's, or (connector since removed) a minimal one. */
@@ -72,6 +97,12 @@ export async function startTransform(deps: TransformDeps): Promise<ConsumerHandl
   const { bus, topics, logger, metrics } = deps;
   const byId = new Map(deps.connectors.map((c) => [c.id, c]));
   const rawTopics = CONNECTORS.map((c) => topics.raw(c.type));
+  const observers = new Map<string, (o: Observation) => void>();
+  const observerOf = (id: string): ((o: Observation) => void) => {
+    let o = observers.get(id);
+    if (!o) observers.set(id, (o = observer(id, metrics, deps.status)));
+    return o;
+  };
   return bus.consume({
     groupId: deps.groupId ?? topics.groups.transform,
     topics: rawTopics,
@@ -97,6 +128,7 @@ export async function startTransform(deps: TransformDeps): Promise<ConsumerHandl
               logger.warn({ connector: config.id, ...details }, message);
             },
             ingestedAt,
+            observerOf(config.id),
           );
           for (const r of out.calls) calls.push(encodeCall(r, receipt.meta.endpoint ?? ''));
           for (const r of out.events) events.push(encodeEvent(r));

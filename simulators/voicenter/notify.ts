@@ -1,7 +1,8 @@
 /**
  * CDR notifications for simulated calls: the same calls (same ids) as the Call Log serves, in the
- * notification's own shape: lowercase/snake keys, `time` epoch, `duration` that includes queue
- * wait, `actualCallDuration` the talk, `IVR` as a JSON string, type names spelled loosely.
+ * notification's own shape: lowercase/snake keys, `time` epoch, `duration` the conversation only
+ * (the vendor document: no ringing, and the queue wait is its own field), `actualCallDuration`
+ * the talk too, `IVR` as a JSON string, type names spelled loosely.
  */
 import type { SimCdr } from './data.js';
 
@@ -14,7 +15,7 @@ export function notificationOf(cdr: SimCdr, index: number): Record<string, unkno
     caller: r.CallerNumber,
     target: r.TargetNumber,
     time: cdr.epoch,
-    duration: talk + (cdr.queueWait ?? 0),
+    duration: talk,
     ivruniqueid: r.CallID,
     // Voicenter's own sample spells the leg types without a space ("Click2Callleg1").
     type: type.startsWith('Click2Call') ? type.replace(' ', '') : type,
@@ -37,7 +38,7 @@ export function notificationOf(cdr: SimCdr, index: number): Record<string, unkno
     DepartmentID: r.DepartmentId,
     isAnswer: r.DialStatus === 'ANSWER' ? 1 : 0,
   };
-  // Older accounts do not send actualCallDuration; then `duration` less the queue wait is talk.
+  // Older accounts do not send actualCallDuration; `duration` is the talk then.
   if (index % 2 === 0) n.actualCallDuration = talk;
   if (cdr.queueWait !== null) n.seconds_waiting_in_queue = cdr.queueWait;
   if (typeof custom.OriginalIvrUniqueID === 'string') n.OriginalIvrUniqueID = custom.OriginalIvrUniqueID;

@@ -3,6 +3,7 @@ import { hash } from 'node:crypto';
 import type { DateTime } from 'luxon';
 import { CallhouseError } from '../../runtime/errors.js';
 import type { NormaliseContext } from '../../connectors/core/contract.js';
+import type { DstReading } from './times.js';
 import {
   CallEventSchema,
   CallRecordSchema,
@@ -116,6 +117,13 @@ export function buildEvent(ctx: NormaliseContext, f: EventFields): CallEvent {
     ingested_at: ctx.ingested_at,
   };
   return validated(CallEventSchema, record, 'call event');
+}
+
+/** `parseTime`'s onDst, reporting a local time at a daylight-saving change to the context. */
+export function dstObserver(ctx: NormaliseContext): ((seen: DstReading) => void) | undefined {
+  const observe = ctx.observe;
+  if (!observe) return undefined;
+  return (seen) => observe({ kind: seen.kind === 'gap' ? 'dst_gap' : 'dst_overlap', resolved_by: seen.resolved_by });
 }
 
 /** A short, stable digest of bytes or text (hex SHA-1; the one-shot hash, half the cost of a Hash object). */

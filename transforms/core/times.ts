@@ -1,4 +1,4 @@
-import { DateTime, IANAZone, type DateObjectUnits } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { CallhouseError } from '../../runtime/errors.js';
 
 /** ClickHouse's DateTime64(3) text form. */
@@ -98,6 +98,24 @@ export interface ParseTimeOptions {
   /** Date order for slash-separated dates; without it, YYYY/MM/DD is tried, then MM/DD/YYYY. */
   displayFormat?: DisplayFormat;
   field?: string;
+  /**
+   * An absolute time the vendor gives for the same moment (epoch ms), such as the epoch in a
+   * Yeastar `callid`: in a repeated hour, the reading nearer to it is taken.
+   */
+  near?: number;
+  /** Told when a local time fell in a daylight-saving gap or repeated hour, and how it was read. */
+  onDst?: (seen: DstReading) => void;
+}
+
+/**
+ * A local time at a daylight-saving change. `overlap`: the wall clock showed it twice (autumn);
+ * `gap`: it never showed it (spring). `vendor_time`: the vendor's absolute time chose the reading;
+ * `rule`: the documented rule did (the earlier reading of a repeated hour; a time in a gap moved
+ * forward by the gap, as the PBX clock itself moved).
+ */
+export interface DstReading {
+  kind: 'overlap' | 'gap';
+  resolved_by: 'vendor_time' | 'rule';
 }
 
 /**
@@ -106,7 +124,8 @@ export interface ParseTimeOptions {
  * P-Series display formats in 24-hour or 12-hour clocks.
  *
  * Local times in a daylight-saving gap (which never happened on the wall clock) are moved forward
- * by the gap, as the PBX clock itself would have; in an overlap the earlier instant is taken.
+ * by the gap, as the PBX clock itself would have; in a repeated hour the reading nearer to
+ * `opts.near` is taken when the vendor gives an absolute time, else the earlier one.
  */
 export function parseTime(value: unknown, opts: ParseTimeOptions): DateTime {
   const field = opts.field ?? 'time';
@@ -117,28 +136,45 @@ export function parseTime(value: unknown, opts: ParseTimeOptions): DateTime {
 
   if (/^\d{4}-\d{2}-\d{2}T/.test(s)) {
     const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(s);
-    // An ISO text luxon cannot read has no fields to place in the zone (they would be NaN).
-    const naive = hasZone ? DateTime.fromISO(s, { setZone: true }) : DateTime.fromISO(s, { zone: 'UTC' });
-    if (!naive.isValid) throw invalid(field, value);
-    return (hasZone ? naive : localFromParts(naive, opts.zone)).toUTC();
+    if (hasZone) {
+      const dt = DateTime.fromISO(s, { setZone: true });
+      if (dt.isValid) return dt.toUTC();
+      throw invalid(field, value);
+    }
+    const naive = DateTime.fromISO(s, { zone: 'UTC' });
+    if (naive.isValid) return localInstant(naive.toMillis(), opts);
+    throw invalid(field, value);
   }
 
   const wall = WALL_CLOCK.exec(s);
   if (wall) {
     // The most common vendor form, read without luxon's format parser (which builds its
-    // matcher from the format string on every call). Anything the fields do not make a valid
-    // local time of falls through to the parser below, for the same answer and the same error.
-    const local = wallClockIn(
-      { year: +wall[1]!, month: +wall[2]!, day: +wall[3]!, hour: +wall[4]!, minute: +wall[5]!, second: +wall[6]! },
-      opts.zone,
-    );
-    if (local.isValid) return local.toUTC();
+    // matcher from the format string on every call). Fields that make no valid date fall
+    // through to the parser below, for the same answer and the same error.
+    const y = +wall[1]!;
+    const mo = +wall[2]!;
+    const d = +wall[3]!;
+    const h = +wall[4]!;
+    const mi = +wall[5]!;
+    const sec = +wall[6]!;
+    const naive = Date.UTC(y, mo - 1, d, h, mi, sec);
+    const check = new Date(naive);
+    if (
+      y >= 100 &&
+      check.getUTCMonth() === mo - 1 &&
+      check.getUTCDate() === d &&
+      check.getUTCHours() === h &&
+      check.getUTCMinutes() === mi &&
+      check.getUTCSeconds() === sec
+    ) {
+      return localInstant(naive, opts);
+    }
   }
 
   const formats = candidateFormats(s, opts.displayFormat);
   for (const f of formats) {
     const naive = DateTime.fromFormat(s, f, { zone: 'UTC', locale: 'en-US' });
-    if (naive.isValid) return localFromParts(naive, opts.zone).toUTC();
+    if (naive.isValid) return localInstant(naive.toMillis(), opts);
   }
   throw invalid(field, value);
 }
@@ -163,34 +199,49 @@ function candidateFormats(s: string, display: DisplayFormat | undefined): string
   return out;
 }
 
-/**
- * Interprets the wall-clock fields of `naive` (parsed as if UTC) as local time in `zone`.
- * Luxon moves a time in a spring-forward gap forward by the gap; in an autumn overlap it picks the
- * earlier offset. Both are deliberate: the PBX wrote the wall clock, and the earlier reading is the
- * one that happened first.
- */
-function localFromParts(naive: DateTime, zone: string): DateTime {
-  const local = wallClockIn(
-    {
-      year: naive.year,
-      month: naive.month,
-      day: naive.day,
-      hour: naive.hour,
-      minute: naive.minute,
-      second: naive.second,
-      millisecond: naive.millisecond,
-    },
-    zone,
-  );
-  if (!local.isValid) {
-    throw new CallhouseError('CONFIG_INVALID', `unknown time zone ${JSON.stringify(zone)}`);
-  }
-  return local;
+const HOUR_MS = 3_600_000;
+
+/** The readings of a wall-clock time in a zone: one, two (a repeated hour) or none (a gap). */
+export interface LocalReadings {
+  /** Epoch ms of each reading, earliest first; empty in a gap. */
+  readings: number[];
+  /** In a gap: the wall time moved forward by the gap (read with the offset before the change). */
+  forward: number;
 }
 
-/** Wall-clock fields as local time in `zone`: invalid when the fields or the zone are. */
-function wallClockIn(parts: DateObjectUnits, zone: string): DateTime {
-  return DateTime.fromObject(parts, { zone: zoneOf(zone) });
+/**
+ * Every instant whose wall clock in `zone` shows `naive` (wall-clock fields as if UTC, in ms).
+ * Offsets reach ±14 h, so the offsets in force 14 h either side are the only candidates; luxon's
+ * own guess picks one of two readings of a repeated hour by accident of its first estimate.
+ */
+export function localReadings(naive: number, zone: string): LocalReadings {
+  const z = zoneOf(zone);
+  if (!z.isValid) throw new CallhouseError('CONFIG_INVALID', `unknown time zone ${JSON.stringify(zone)}`);
+  const before = z.offset(naive - 14 * HOUR_MS);
+  const after = z.offset(naive + 14 * HOUR_MS);
+  const readings: number[] = [];
+  for (const o of before === after ? [before, z.offset(naive)] : [before, after]) {
+    const t = naive - o * 60_000;
+    if (z.offset(t) === o && !readings.includes(t)) readings.push(t);
+  }
+  readings.sort((a, b) => a - b);
+  return { readings, forward: naive - before * 60_000 };
+}
+
+/** The instant of a local time: gap and repeated hour read as `parseTime` documents. */
+function localInstant(naive: number, opts: ParseTimeOptions): DateTime {
+  const { readings, forward } = localReadings(naive, opts.zone);
+  let ms: number;
+  if (readings.length === 1) ms = readings[0]!;
+  else {
+    const kind = readings.length === 0 ? 'gap' : 'overlap';
+    const near = opts.near;
+    if (kind === 'gap') ms = forward;
+    else if (near === undefined) ms = readings[0]!;
+    else ms = readings.reduce((a, b) => (Math.abs(b - near) < Math.abs(a - near) ? b : a));
+    opts.onDst?.({ kind, resolved_by: kind === 'overlap' && near !== undefined ? 'vendor_time' : 'rule' });
+  }
+  return DateTime.fromMillis(ms, { zone: 'UTC' });
 }
 
 function fromEpoch(n: number, field: string): DateTime {

@@ -7,7 +7,7 @@ import { buildCall } from '../core/records.js';
 import { parseDuration, parseOptionalDuration } from '../core/durations.js';
 import { parseTime, plusSeconds } from '../core/times.js';
 import { dispositionFromTalk, dispositionOf } from '../core/dispositions.js';
-import { phoneParts } from '../core/phones.js';
+import { phoneParts, type PhoneParts } from '../core/phones.js';
 import { scaleDown } from '../core/money.js';
 import { acctidKey, isObject, type InHalf, type MergedCall, type OutHalf, type VendorItem } from './merge.js';
 
@@ -15,6 +15,10 @@ export interface CallOptions {
   /** Decimal places that divide a PABX cost into currency units (log10 of cost_divisor). */
   costPlaces: number;
   currency: string;
+  /** Digits dialled before an outside number to get a line (`9` on most PABXs), stripped to read it. */
+  accessPrefixes: readonly string[];
+  /** False for allcalls, which the vendor documents as carrying no cost data: its `cost` is not a cost. */
+  costKnown: boolean;
 }
 
 export function callFromMerged(ctx: NormaliseContext, m: MergedCall, opts: CallOptions): CallRecord {
@@ -30,10 +34,9 @@ export function callFromMerged(ctx: NormaliseContext, m: MergedCall, opts: CallO
   const talk = parseDuration(primary.billsecs, 'billsecs');
 
   const country = ctx.config.country;
-  const callerRaw = inn ? str(inn.call.caller) : str(out!.call.cid);
-  const calleeRaw = inn ? inn.extension : str(out!.call.dialled) || str(out!.call.called);
-  const caller = phoneParts(callerRaw, country);
-  const callee = phoneParts(calleeRaw, country);
+  const caller = phoneParts(inn ? str(inn.call.caller) : str(out!.call.cid), country);
+  const callee = inn ? phoneParts(inn.extension, country) : dialledParts(out!.call, country, opts.accessPrefixes);
+  const direction = directionOf(inn, out, callee);
 
   const detail = inn ? str(inn.call.detail).trim() : '';
   const qstatus = inn ? str(inn.call.qstatus).trim() : '';
@@ -45,14 +48,16 @@ export function callFromMerged(ctx: NormaliseContext, m: MergedCall, opts: CallO
     started,
     answered: talk > 0 ? plusSeconds(started, ring) : null,
     ended: plusSeconds(started, ring + talk),
-    direction: directionOf(inn, out, callee.e164),
+    direction,
     caller: caller.raw,
     callee: callee.raw,
     caller_e164: caller.e164,
     callee_e164: callee.e164,
-    caller_ext: caller.ext,
-    callee_ext: callee.ext,
-    trunk: out ? str(out.call.trunk) : '',
+    // The calling device is who placed the call; `cid` is only the caller ID it presented (the
+    // company's number on an outside call), so it names no extension.
+    caller_ext: out ? deviceOf(out) : caller.ext,
+    callee_ext: direction === 'outbound' ? '' : callee.ext,
+    trunk: out ? str(out.call.trunk).trim() : '',
     did: inn ? str(inn.call.ddi) : '',
     queue: queued && inn ? inn.extension : '',
     disposition: inn ? dispositionIn(detail, qstatus, talk) : dispositionFromTalk(talk),
@@ -62,17 +67,48 @@ export function callFromMerged(ctx: NormaliseContext, m: MergedCall, opts: CallO
     talk_seconds: talk,
     total_seconds: ring + talk,
     queue_wait_seconds: queueWait,
-    cost: costOf(out?.call, opts.costPlaces),
+    cost: opts.costKnown ? costOf(out?.call, opts.costPlaces) : null,
     currency: opts.currency,
   });
 }
 
+/** The device that placed a call: its SIP name, else its id (MAC + port). */
+function deviceOf(out: OutHalf): string {
+  return (str(out.device).trim() || str(out.device_id).trim()).slice(0, 64);
+}
+
+/**
+ * The number an out call went to: `called` (the PABX's short form) before `dialled` (as keyed,
+ * with any access prefix). A number that reads as a phone number only without an access prefix
+ * is read without it; the vendor's text stays in `callee`.
+ */
+function dialledParts(call: VendorItem, country: string | undefined, prefixes: readonly string[]): PhoneParts {
+  const called = str(call.called).trim();
+  const dialled = str(call.dialled).trim();
+  const raw = called || dialled;
+  for (const value of [called, dialled]) {
+    if (value === '') continue;
+    for (const p of prefixes) {
+      if (p === '' || !value.startsWith(p) || value.length <= p.length) continue;
+      const stripped = phoneParts(value.slice(p.length), country);
+      if (stripped.e164 !== '') return { raw, e164: stripped.e164, ext: '' };
+    }
+    const plain = phoneParts(value, country);
+    if (plain.e164 !== '') return { ...plain, raw };
+  }
+  return { ...phoneParts(raw, country), raw };
+}
+
+/** Out types that stay on the PABX: extension calls and the echo/test service (e.g. *600). */
+const INTERNAL_OUT_TYPES = new Set(['internal', 'test number']);
+
 /**
  * Both halves → internal (a PABX device called a PABX extension). In only: the item's type says
- * Internal or External. Out only: "Internal" and the echo/test service ("Test Number", e.g. *600)
- * stay on the PABX; a dialled outside number is outbound; a short code or extension is internal.
+ * Internal or External. Out only, by the strongest evidence first: an internal type; a trunk (the
+ * call left the PABX, whatever its number looks like); a number that reads as an outside one; a
+ * short code or extension-length number. Nothing of these: unknown.
  */
-function directionOf(inn: InHalf | undefined, out: OutHalf | undefined, calleeE164: string): Direction {
+function directionOf(inn: InHalf | undefined, out: OutHalf | undefined, callee: PhoneParts): Direction {
   if (inn && out) return 'internal';
   if (inn) {
     const type = str(inn.call.type).trim().toLowerCase();
@@ -80,10 +116,10 @@ function directionOf(inn: InHalf | undefined, out: OutHalf | undefined, calleeE1
     return 'inbound';
   }
   const type = str(out!.call.type).trim().toLowerCase();
-  if (type === 'internal' || type === 'test number') return 'internal';
-  if (calleeE164 !== '') return 'outbound';
-  const dialled = str(out!.call.dialled) || str(out!.call.called);
-  if (/^[*#]/.test(dialled) || /^\d{1,6}$/.test(dialled)) return 'internal';
+  if (INTERNAL_OUT_TYPES.has(type)) return 'internal';
+  if (str(out!.call.trunk).trim() !== '') return 'outbound';
+  if (callee.e164 !== '') return 'outbound';
+  if (/^[*#]/.test(callee.raw) || callee.ext !== '') return 'internal';
   return 'unknown';
 }
 

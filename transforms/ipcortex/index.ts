@@ -10,11 +10,13 @@ import { emptyNormalised, type Normalised } from '../core/model.js';
 import { parseJsonBody } from '../core/records.js';
 import { billingFromSummary } from './billing.js';
 import { callFromMerged, type CallOptions } from './calls.js';
+import { DEFAULT_ACCESS_PREFIXES } from '../../connectors/ipcortex/config.js';
 import { CallMerger, addAllcalls, addIncalls, addOutcalls, isObject, text, type MergedCall } from './merge.js';
 
 interface IpcortexFields {
   cost_divisor?: number;
   currency?: string;
+  access_prefixes?: string[];
 }
 
 export function normaliseIpcortex(body: Buffer, _contentType: string, ctx: NormaliseContext): Normalised {
@@ -68,7 +70,10 @@ function fromResponse(ctx: NormaliseContext, data: Record<string, unknown>, opts
   else if (endpoint === 'outcalls') addOutcalls(merger, company, '', values);
   else throw new CallhouseError('UNSUPPORTED_PAYLOAD', `unknown report ${JSON.stringify(endpoint)}`);
   const merged = merger.result();
-  for (const m of [...merged.calls.map((c) => c.body), ...merged.orphans]) out.calls.push(callFromMerged(ctx, m, opts));
+  const callOpts = { ...opts, costKnown: endpoint !== 'allcalls' };
+  for (const m of [...merged.calls.map((c) => c.body), ...merged.orphans]) {
+    out.calls.push(callFromMerged(ctx, m, callOpts));
+  }
   return out;
 }
 
@@ -90,5 +95,11 @@ function optionsOf(ctx: NormaliseContext): CallOptions {
   const places = Math.round(Math.log10(divisor));
   if (10 ** places !== divisor)
     throw new CallhouseError('CONFIG_INVALID', `cost_divisor must be a power of 10, got ${divisor}`);
-  return { costPlaces: places, currency: c.currency ?? 'GBP' };
+  return {
+    costPlaces: places,
+    currency: c.currency ?? 'GBP',
+    accessPrefixes: c.access_prefixes ?? DEFAULT_ACCESS_PREFIXES,
+    // The vendor documents allcalls as carrying no cost data (its items may still say `cost: 0`).
+    costKnown: ctx.meta.endpoint !== 'allcalls',
+  };
 }

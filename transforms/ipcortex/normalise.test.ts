@@ -87,7 +87,8 @@ describe('ipcortex normaliser: the seed examples', () => {
         callee: '*600',
         caller_e164: '',
         callee_e164: '',
-        caller_ext: '301',
+        // The device that placed the call, not the caller ID it presented.
+        caller_ext: 'rndT46',
         callee_ext: '',
         trunk: '',
         did: '',
@@ -220,7 +221,19 @@ describe('ipcortex normaliser: merged and constructed calls', () => {
       c.cost,
       c.vendor_type,
       c.answered_at,
-    ]).toEqual(['40001', 'internal', '203', '200', 'answered', 14, 30, 44, '0', 'Internal', '2017-02-23 11:55:55.000']);
+    ]).toEqual([
+      '40001',
+      'internal',
+      'snom320-203',
+      '200',
+      'answered',
+      14,
+      30,
+      44,
+      '0',
+      'Internal',
+      '2017-02-23 11:55:55.000',
+    ]);
   });
 
   it('inbound external queued call: caller E.164, DDI, queue, wait, queue status', () => {

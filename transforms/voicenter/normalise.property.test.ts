@@ -118,7 +118,7 @@ describe('voicenter normaliser: properties', () => {
         const notification = {
           ivruniqueid: v.id,
           time: v.epoch,
-          duration: v.talk + (wait ?? 0),
+          duration: v.talk,
           dialtime: v.ring,
           price: v.price,
           status: v.status,

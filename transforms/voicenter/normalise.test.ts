@@ -141,7 +141,7 @@ describe('voicenter normaliser: documented samples', () => {
     });
   });
 
-  it('reads the queue notification: duration includes the wait, so talk is duration − wait', () => {
+  it('reads the queue notification: duration is the conversation only (seed 003), the wait apart', () => {
     expect(one(QUEUE_NOTIFICATION)).toMatchObject({
       call_id: '202007211213270124c',
       started_at: '2020-07-21 12:13:30.000',
@@ -155,7 +155,7 @@ describe('voicenter normaliser: documented samples', () => {
       queue: 'Sales Queue',
       disposition: 'answered',
       vendor_type: 'Queue',
-      talk_seconds: 0,
+      talk_seconds: 20,
       ring_seconds: 0,
       queue_wait_seconds: 20,
       // no dialtime: the answer instant is unknown, not guessed
@@ -265,7 +265,11 @@ describe('voicenter normaliser: field variants', () => {
       { duration: 80, actualCallDuration: 50, seconds_waiting_in_queue: 30 },
       { talk_seconds: 50, queue_wait_seconds: 30 },
     ],
-    ['duration less the wait', { duration: 80, seconds_waiting_in_queue: 30 }, { talk_seconds: 50 }],
+    [
+      'duration is talk, the wait is not taken from it (seed 003)',
+      { duration: 80, seconds_waiting_in_queue: 30 },
+      { talk_seconds: 80, queue_wait_seconds: 30 },
+    ],
     ['actualCallDialtime is ring', { duration: 10, actualCallDialtime: 4, dialtime: 9 }, { ring_seconds: 4 }],
     ['top-level OriginalIvrUniqueID', { duration: 10, OriginalIvrUniqueID: 'P9' }, { parent_call_id: 'P9' }],
     ['isAnswer without status', { duration: 10, status: '', isAnswer: '0' }, { disposition: 'no_answer' }],

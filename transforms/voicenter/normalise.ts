@@ -1,7 +1,7 @@
 /**
  * Voicenter → canonical calls. One normaliser for both shapes of one call: a Call Log API item
  * (PascalCase, `CallID`, `Date`, `Duration` = talk) and a CDR notification (lowercase,
- * `ivruniqueid`, `time` epoch, `duration` that includes queue wait). A polled record and a
+ * `ivruniqueid`, `time` epoch, `duration` = talk as well). A polled record and a
  * notification of the same call give the same call_id, leg and key fields.
  */
 import type { DateTime } from 'luxon';
@@ -63,7 +63,7 @@ export function voicenterCall(item: VoicenterItem, ctx: NormaliseContext): CallR
     shape === 'notification'
       ? parseOptionalDuration(f.get('seconds_waiting_in_queue'), 'seconds_waiting_in_queue', null)
       : null;
-  const talk = talkOf(f, shape, queueWait);
+  const talk = talkOf(f, shape);
 
   const vendorStatus = f.text('DialStatus', 'status');
   const disposition = dispositionFor(f, vendorStatus, talk);
@@ -117,16 +117,17 @@ function startOf(f: ItemFields, shape: VoicenterShape): DateTime {
 }
 
 /**
- * Talk seconds. The API's `Duration` is talk. A notification's `duration` includes the queue
- * wait, so `actualCallDuration` (talk) is preferred, else `duration` less the queue wait.
+ * Talk seconds. The API's `Duration` is talk. A notification's `duration` is talk too: the vendor
+ * document says it "do[es] not include the ringing duration, only the actual time of the
+ * conversation", and names the queue wait separately (`seconds_waiting_in_queue`), so nothing is
+ * subtracted from it. `actualCallDuration`, where a notification has it, is the talk time by name
+ * and is preferred.
  */
-function talkOf(f: ItemFields, shape: VoicenterShape, queueWait: number | null): number | null {
+function talkOf(f: ItemFields, shape: VoicenterShape): number | null {
   if (shape === 'cdr') return parseOptionalDuration(f.get('Duration'), 'Duration', null);
   const actual = parseOptionalDuration(f.get('actualCallDuration'), 'actualCallDuration', null);
   if (actual !== null) return actual;
-  const duration = parseOptionalDuration(f.get('duration'), 'duration', null);
-  if (duration === null) return null;
-  return Math.max(0, duration - (queueWait ?? 0));
+  return parseOptionalDuration(f.get('duration'), 'duration', null);
 }
 
 function dispositionFor(f: ItemFields, vendorStatus: string, talk: number | null): Disposition {

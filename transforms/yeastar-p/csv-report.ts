@@ -11,6 +11,7 @@ import { ReportRowSchema, emptyNormalised, type Normalised, type ReportRow } fro
 import { CH_FORMAT, DISPLAY_FORMATS, parseTime, type DisplayFormat } from '../core/times.js';
 import { typeOfTitle } from '../../connectors/yeastar-p/report-types.js';
 import { analyseCsv, fieldsOf, preambleText } from './csv-layout.js';
+import { matchHeader } from './header-match.js';
 
 interface ReportContextConfig {
   timezone?: string | undefined;
@@ -29,6 +30,9 @@ export function normaliseReport(body: Buffer, ctx: NormaliseContext): Normalised
   }
   const period = periodOf(ctx.meta, title, config);
   const first = firstRowNumber(ctx.meta.first_row_number);
+  const header = matchHeader(reportType, layout.columns);
+  // Said once per file: the chunk that starts it (every chunk repeats the header).
+  if (header.missing.length > 0 && first === 1) reportUnmatched(ctx, reportType, layout.columns, header.missing);
 
   const out = emptyNormalised();
   layout.data.forEach((index, i) => {
@@ -39,7 +43,7 @@ export function normaliseReport(body: Buffer, ctx: NormaliseContext): Normalised
       period_start: period.start,
       period_end: period.end,
       row_number: first + i,
-      fields: fieldsOf(layout.columns, layout.records[index]!.cells),
+      fields: fieldsOf(header.columns, layout.records[index]!.cells),
       ingested_at: ctx.ingested_at,
     };
     const checked = ReportRowSchema.safeParse(row);
@@ -49,6 +53,18 @@ export function normaliseReport(body: Buffer, ctx: NormaliseContext): Normalised
     out.reportRows.push(checked.data);
   });
   return out;
+}
+
+/**
+ * A header without columns the typed views read would leave them empty, silently: say which
+ * headers the file had and which columns were not found, and count it.
+ */
+function reportUnmatched(ctx: NormaliseContext, reportType: string, headers: string[], missing: string[]): void {
+  ctx.warn(
+    `yeastar-p: ${reportType} report: columns not found: ${missing.join(', ')} (headers seen: ${headers.join(', ')}); these are NULL in the typed report views, every cell is kept in report_rows.fields`,
+    { report_type: reportType, headers, missing },
+  );
+  ctx.observe?.({ kind: 'report_layout_unmatched', report_type: reportType, headers, missing });
 }
 
 function nonBlank(v: string | undefined): string | undefined {

@@ -288,7 +288,7 @@ describe('yeastar-p live events', () => {
     expect(ev({ type: 30011, sn: 'X', msg: JSON.stringify({ call_id: '1651057476.362', members }) })).toMatchObject({
       call_id: '1651057476.362',
       event_at: '2024-03-11 09:00:00.000',
-      event_type: 'other',
+      event_type: 'answer',
       vendor_action: '30011',
       parties: ['2005', '+4915112345678'],
       from: '+4915112345678',

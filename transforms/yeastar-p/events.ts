@@ -4,15 +4,15 @@
  * - 30039 Call End Timeline: one `calls` row per leg, parent_call_id = the call's uid. Every
  *   timeline leg is stored with leg = 1: the 30012 row (leg 0) is the call, and leg-1 records are
  *   kept in `calls` but never counted as attempts, so a call's legs never count it twice.
- * - 30011 call state, 30016 inbound invitation, 30017 DTMF, 30027 report ready, and anything
- *   else: a call event (nothing is dropped).
+ * - 30011 call state (typed by its members' states), 30016 inbound invitation, 30017 DTMF, 30027
+ *   report ready, and anything else: a call event (nothing is dropped).
  * The call's id is its `uid` where the PBX sends one (Cloud, and every 30039 leg and CDR record
  * carry it), else `call_id`: so the call row and its legs join on the same id.
  */
 import type { DateTime } from 'luxon';
 import { CallhouseError } from '../../runtime/errors.js';
 import type { NormaliseContext } from '../../connectors/core/contract.js';
-import { buildCall, buildEvent, digest } from '../core/records.js';
+import { buildCall, buildEvent, digest, dstObserver } from '../core/records.js';
 import { emptyNormalised, type EventType, type Normalised } from '../core/model.js';
 import { parseDuration, parseOptionalDuration } from '../core/durations.js';
 import { callShape } from './call-shape.js';
@@ -36,13 +36,20 @@ export function normaliseEvent(ev: PEvent, ctx: NormaliseContext): Normalised {
   }
 }
 
-function timeOf(value: unknown, field: string, ctx: NormaliseContext): DateTime {
+/**
+ * A local time of an event. `callId`: a 30012 `call_id` is `<epoch>.<n>` like the S-Series callid,
+ * so its epoch (absolute) says which reading of a repeated hour the call started at.
+ */
+function timeOf(value: unknown, field: string, ctx: NormaliseContext, callId = ''): DateTime {
   const cfg = ctx.config as EventConfig & typeof ctx.config;
   if (text(value) === '') throw new CallhouseError('INVALID_VALUE', `${field}: missing`);
+  const epoch = /^(\d{9,10})\.\d+$/.exec(callId);
   return parseTime(text(value), {
     zone: cfg.timezone ?? 'UTC',
     displayFormat: cfg.display_format as DisplayFormat | undefined,
     field,
+    ...(epoch ? { near: Number(epoch[1]) * 1000 } : {}),
+    onDst: dstObserver(ctx),
   });
 }
 
@@ -54,7 +61,7 @@ function callEndDetails(ev: PEvent, ctx: NormaliseContext): Normalised {
   const m = ev.msg;
   const callId = text(m.uid) || text(m.call_id);
   if (!callId) throw new CallhouseError('INVALID_VALUE', '30012: no call_id or uid');
-  const started = timeOf(m.time_start, 'time_start', ctx);
+  const started = timeOf(m.time_start, 'time_start', ctx, text(m.call_id));
   const total = parseDuration(m.call_duration, 'call_duration');
   const talk = parseDuration(m.talk_duration, 'talk_duration');
   const ring = Math.max(0, total - talk);
@@ -151,7 +158,31 @@ function callEndTimeline(ev: PEvent, ctx: NormaliseContext): Normalised {
   return out;
 }
 
-const LIVE_TYPES: Record<number, EventType> = { 30011: 'other', 30016: 'invite', 30017: 'dtmf', 30027: 'other' };
+const LIVE_TYPES: Record<number, EventType> = { 30016: 'invite', 30017: 'dtmf', 30027: 'other' };
+
+/**
+ * 30011 Call State Changed lists every member with its `member_status` (vendor documentation):
+ * ALERT the caller hears ringback, RING / EARLYMEDIA the callee rings, ANSWERED the caller's call
+ * was answered, ANSWER the callee answered, HOLD, BYE. One report is the call's state at a
+ * change, so the furthest state any member is in names it: a hang-up, then an answer (the callee's
+ * ANSWER before the caller's ANSWERED, as both are listed together), then ringing, then ringback.
+ * HOLD, and any status not listed, is `other`.
+ */
+const CALL_STATES: [string, EventType][] = [
+  ['BYE', 'hangup'],
+  ['ANSWER', 'answer'],
+  ['ANSWERED', 'answered'],
+  ['RING', 'ring'],
+  ['EARLYMEDIA', 'ring'],
+  ['ALERT', 'ringback'],
+];
+
+function callStateOf(parties: Party[]): EventType {
+  const statuses = new Set(parties.map((p) => p.status.trim().toUpperCase()));
+  if (statuses.has('HOLD') && !statuses.has('BYE')) return 'other';
+  for (const [status, type] of CALL_STATES) if (statuses.has(status)) return type;
+  return 'other';
+}
 
 interface Party {
   number: string;
@@ -200,7 +231,7 @@ function liveEvent(ev: PEvent, ctx: NormaliseContext): Normalised {
     buildEvent(ctx, {
       call_id: text(m.call_id) || text(m.uid),
       event_at: ctx.received_at,
-      event_type: LIVE_TYPES[ev.type] ?? 'other',
+      event_type: ev.type === 30011 ? callStateOf(parties) : (LIVE_TYPES[ev.type] ?? 'other'),
       vendor_action: String(ev.type),
       parties: numbers,
       from: external?.from || numbers[0] || '',

@@ -102,7 +102,8 @@ describe('NewCdr → calls (seed samples, PBX at UTC−8)', () => {
         caller: '1002',
         callee: '41004',
         caller_ext: '1002',
-        callee_ext: '41004',
+        // 41004 went out over a trunk: an outside number, though short.
+        callee_ext: '',
         trunk: 'sip-142',
         vendor_type: 'Outbound',
         ring_seconds: 0,
@@ -127,7 +128,8 @@ describe('NewCdr → calls (seed samples, PBX at UTC−8)', () => {
         direction: 'inbound',
         caller: '1000',
         callee: '1002',
-        caller_ext: '1000',
+        // 1000 came in over a trunk: the outside caller, not extension 1000.
+        caller_ext: '',
         callee_ext: '1002',
         trunk: 'sip-142',
         vendor_type: 'Inbound',
@@ -158,7 +160,7 @@ describe('NewCdr → calls (VENDORS.md §1)', () => {
         caller: '1000',
         callee: '91000',
         caller_ext: '1000',
-        callee_ext: '91000',
+        callee_ext: '',
         trunk: 'Apple_test',
         vendor_type: 'Outbound',
         ring_seconds: 0,
@@ -197,7 +199,9 @@ describe('NewCdr → calls (VENDORS.md §1)', () => {
     expect(out.calls).toEqual([
       {
         ...BASE,
-        call_id: '1700000000.5',
+        // The cdrid tells this CDR from others of the same callid; the callid joins its events.
+        call_id: '1700000000.5-88',
+        parent_call_id: '1700000000.5',
         started_at: '2023-11-14 22:13:20.000',
         started_local: '2023-11-14 22:13:20.000',
         answered_at: null,

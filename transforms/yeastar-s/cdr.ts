@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import type { NormaliseContext } from '../../connectors/core/contract.js';
 import { CallhouseError } from '../../runtime/errors.js';
 import type { CallRecord, Direction } from '../core/model.js';
-import { buildCall } from '../core/records.js';
+import { buildCall, dstObserver } from '../core/records.js';
 import { dispositionOf, directionOf } from '../core/dispositions.js';
 import { parseDuration, parseOptionalDuration } from '../core/durations.js';
 import { phoneParts } from '../core/phones.js';
@@ -16,11 +16,39 @@ const ZONE_TOLERANCE_S = 15 * 60;
 /** The spellings of the destination trunk across guides: samples, 2017 table, v2 typo. */
 const DEST_TRUNK_FIELDS = ['desttrunkname', 'dstrunkname', 'dsttrcunkname'];
 
+/**
+ * timestart is the PBX's wall clock; the callid's epoch is absolute, so in the hour that a
+ * daylight-saving change repeats it says which of the two readings the call started at.
+ */
 export function cdrStart(ctx: NormaliseContext, view: ReportView): DateTime {
   const zone = ctx.config.timezone ?? 'UTC';
   const timestart = field(view, 'timestart');
   if (timestart === '') throw new CallhouseError('INVALID_VALUE', 'NewCdr without timestart');
-  return parseTime(timestart, { zone, field: 'timestart' });
+  const epoch = callidEpoch(view.callid);
+  return parseTime(timestart, {
+    zone,
+    field: 'timestart',
+    ...(epoch === undefined ? {} : { near: epoch * 1000 }),
+    onDst: dstObserver(ctx),
+  });
+}
+
+/** The integer part of a callid: the UTC epoch second of the call's start. */
+function callidEpoch(callid: string): number | undefined {
+  const m = /^(\d{9,10})(\.\d+)?$/.exec(callid);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * One callid can have several CDRs (a call forwarded outside, a transfer), told apart by `cdrid`:
+ * each is its own record, `callid-cdrid`, with the callid as its parent so that it still joins
+ * the call's events. Without a cdrid (the legacy form omits it) the callid alone is the record.
+ */
+function identityOf(view: ReportView): { call_id: string; parent_call_id: string } {
+  const cdrid = field(view, 'cdrid');
+  return cdrid === ''
+    ? { call_id: view.callid, parent_call_id: '' }
+    : { call_id: `${view.callid}-${cdrid}`, parent_call_id: view.callid };
 }
 
 export function callOfCdr(ctx: NormaliseContext, view: ReportView, started: DateTime): CallRecord {
@@ -47,7 +75,7 @@ export function callOfCdr(ctx: NormaliseContext, view: ReportView, started: Date
   const caller = phoneParts(field(view, 'callfrom'), ctx.config.country);
   const callee = phoneParts(field(view, 'callto'), ctx.config.country);
   return buildCall(ctx, {
-    call_id: view.callid,
+    ...identityOf(view),
     started,
     answered: talk > 0 ? plusSeconds(started, ring) : null,
     ended: plusSeconds(started, total),
@@ -56,8 +84,9 @@ export function callOfCdr(ctx: NormaliseContext, view: ReportView, started: Date
     callee: callee.raw,
     caller_e164: caller.e164,
     callee_e164: callee.e164,
-    caller_ext: caller.ext,
-    callee_ext: callee.ext,
+    // The outside party of a trunk call is no extension, however short its number.
+    caller_ext: direction === 'inbound' ? '' : caller.ext,
+    callee_ext: direction === 'outbound' ? '' : callee.ext,
     trunk,
     did: field(view, 'didnumber'),
     disposition,
@@ -92,9 +121,8 @@ function checkZone(ctx: NormaliseContext, view: ReportView, started: DateTime): 
   if (!ctx.config.timezone) {
     ctx.warn('yeastar-s: no timezone configured; reading timestart as UTC', { call_id: view.callid });
   }
-  const m = /^(\d{9,10})(\.\d+)?$/.exec(view.callid);
-  if (!m) return;
-  const epoch = Number(m[1]);
+  const epoch = callidEpoch(view.callid);
+  if (epoch === undefined) return;
   if (Math.abs(started.toSeconds() - epoch) <= ZONE_TOLERANCE_S) return;
   const wall = DateTime.fromFormat(field(view, 'timestart'), 'yyyy-MM-dd HH:mm:ss', { zone: 'UTC' });
   const seeming = wall.isValid ? formatOffset(wall.toSeconds() - epoch) : 'unknown';

@@ -42,9 +42,9 @@ const SAMPLES: Array<[string, string, Expected]> = [
     { call_id: '1495706238.328', event_type: 'ringback', vendor_action: 'ALERT', parties: ['1002'] },
   ],
   [
-    'RI (unknown, kept as sent)',
+    'RI (the guide\'s "Answer a Call" sample: a cut-short ANSWER, kept as sent)',
     '{"action":"RI","callid":"1495706238.328","ext":{"extid":"1000"},"ext":{"extid":"1002"}}',
-    { call_id: '1495706238.328', event_type: 'other', vendor_action: 'RI', parties: ['1000', '1002'] },
+    { call_id: '1495706238.328', event_type: 'answer', vendor_action: 'RI', parties: ['1000', '1002'] },
   ],
   [
     'ANSWERED',

@@ -11,6 +11,9 @@ const EVENT_TYPES: Record<string, EventType> = {
   ring: 'ring',
   alert: 'ringback',
   answer: 'answer',
+  // The guide's "Answer a Call" sample sends "RI" where its table and the other samples have
+  // ANSWER (the callee answered; RING has a sample of its own): a cut-short ANSWER.
+  ri: 'answer',
   answered: 'answered',
   bye: 'hangup',
   tranfer: 'transfer', // sic: the vendor's spelling in its samples
