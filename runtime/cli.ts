@@ -31,6 +31,25 @@ async function config(opts: { config?: string }): Promise<Config> {
 }
 
 program
+  .command('init')
+  .description('write a starting configuration (callhouse.yaml) for the named connector types')
+  .argument('[types...]', `connector types (default: all): ${CONNECTOR_TYPES.join(', ')}`)
+  .option('--config <file>', 'where to write it', 'callhouse.yaml')
+  .option('--force', 'overwrite an existing file')
+  .action(async (types: string[], opts: { config: string; force?: boolean }) => {
+    const { existsSync, writeFileSync } = await import('node:fs');
+    const { initConfig } = await import('./cli/init.js');
+    const text = initConfig(types);
+    if (existsSync(opts.config) && !opts.force) {
+      throw new CallhouseError('USAGE', `${opts.config} exists; pass --force to overwrite it`);
+    }
+    writeFileSync(opts.config, text, { mode: 0o600 });
+    console.log(`wrote ${opts.config} with ${types.length ? types.join(', ') : CONNECTOR_TYPES.join(', ')}`);
+    const vars = /^# Set before starting: (.+)$/m.exec(text)?.[1];
+    if (vars) console.log(`set ${vars} in the environment, then run: npx callhouse start --config ${opts.config}`);
+  });
+
+program
   .command('start')
   .description('run the pipeline (all roles, or one role per process)')
   .addOption(configOption)
