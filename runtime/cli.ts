@@ -400,7 +400,8 @@ export async function main(argv: string[]): Promise<number> {
 
 const code = await main(process.argv);
 process.exitCode = code;
-if (process.argv[2] !== 'start' && process.argv[2] !== 'simulate') {
-  // Kafka and warehouse clients may keep timers alive after a one-shot command.
+if (code !== 0 || (process.argv[2] !== 'start' && process.argv[2] !== 'simulate')) {
+  // Kafka and warehouse clients may keep timers alive after a one-shot command, or after a
+  // `start` that failed half-way.
   setTimeout(() => process.exit(code), 50).unref();
 }

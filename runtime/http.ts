@@ -12,6 +12,7 @@ import { encodeDeadLetter, encodeRaw } from './codec.js';
 import { deadLetter } from './dead-letters.js';
 import { asCallhouseError, CallhouseError } from './errors.js';
 import { allowList } from './ip.js';
+import { RateLimitedLog } from './logging.js';
 import type { Bus, TopicNames } from './kafka.js';
 import type { Metrics } from './metrics.js';
 import type { Spool, SpoolRecord } from './spool.js';
@@ -107,6 +108,7 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const byId = new Map(deps.connectors.map((c) => [c.id, c]));
   const limiter = new SourceLimiter(deps.rateLimitPerSource ?? 5000);
+  const rejections = new RateLimitedLog(deps.logger);
   const allowed = new Map(
     deps.connectors.filter((c) => c.allow_ips?.length).map((c) => [c.id, allowList(c.allow_ips!)]),
   );
@@ -142,8 +144,15 @@ export function buildIngestServer(deps: HttpDeps): FastifyInstance {
       }
       const check = allowed.get(id);
       if (check && !check(req.ip)) return reject(403, 'FORBIDDEN', 'address not allowed');
-      if (config.token && !tokenMatches(presentedToken(req), config.token))
+      if (config.token && !tokenMatches(presentedToken(req), config.token)) {
+        rejections.warn(
+          `${id}|${req.ip}`,
+          { connector: id, source: req.ip, status: 401 },
+          (n) =>
+            `connector ${id} refused a report from ${req.ip}: wrong or missing token; give the PBX the token of this connector's configuration (in its URL, or an Authorization: Bearer or X-Callhouse-Token header)${n ? ` (${n} more refused since the last warning)` : ''}`,
+        );
         return reject(401, 'UNAUTHORIZED', 'bad or missing token');
+      }
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (body.length > config.max_body_bytes) return reject(413, 'TOO_LARGE', 'body too large');
       const contentType = req.headers['content-type'] ?? 'application/octet-stream';
