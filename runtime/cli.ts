@@ -368,7 +368,9 @@ program
 
 program
   .command('demo')
-  .description('the whole pipeline on embedded defaults with simulators of all four vendors, then a KPI summary')
+  .description(
+    'the whole pipeline on embedded defaults with simulators of all five vendors, then a KPI summary and example queries',
+  )
   .option('--duration <d>', 'how long simulated calls flow, e.g. 60s or 2m', '60s')
   .action(async (opts: { duration: string }) => {
     const { runDemo } = await import('./demo.js');
