@@ -5,6 +5,7 @@ import { CONNECTOR_TYPES } from '../connectors/types.js';
 import { CallhouseError, asCallhouseError } from './errors.js';
 import { firstRunError } from './cli/first-run.js';
 import { redactText } from './redact.js';
+import { routeProcessWarnings } from './warnings.js';
 import type { Config } from './config.js';
 import type { Role } from './service.js';
 import type { SqlResult } from './sql.js';
@@ -15,6 +16,7 @@ import type { statusTable } from './cli/status.js';
 // Only what --help needs is loaded up front; each command imports the rest when it runs, so that
 // `callhouse --help` (and a typo) answers in a fraction of a second.
 const ROLES: Role[] = ['all', 'ingest', 'transform', 'sink', 'poll'];
+routeProcessWarnings();
 const program = new Command();
 program
   .name('callhouse')

@@ -11,6 +11,7 @@ import { DateTime } from 'luxon';
 import { validateConfig } from './config.js';
 import { freePort } from './kafka-local.js';
 import { createLogger } from './logging.js';
+import { routeProcessWarnings } from './warnings.js';
 import { startService, type Service } from './service.js';
 import { formatRows } from './cli/output.js';
 import { readOnlyQuery } from './sql.js';
@@ -49,6 +50,7 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
   const logFile = join(dataDir, 'demo.log');
   const logStream = createWriteStream(logFile, { flags: 'a' });
   const logger = createLogger(process.env.LOG_LEVEL ?? 'info', logStream);
+  routeProcessWarnings(logger);
 
   out('callhouse demo: starting simulators of five vendors (Yeastar S, IPCortex, Yeastar P, Voicenter, Asterisk)…');
   const sims = await startSimulators(dataDir);
