@@ -1,12 +1,14 @@
 # syntax=docker/dockerfile:1
 # The callhouse image: `npm run build` (tsc -p tsconfig.build.json -> dist/) in a build stage, then
 # production dependencies and dist/ in a slim runtime stage that runs as the unprivileged `node` user.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# Node 24, the active LTS line (22, the maintenance line, is also supported and tested in CI).
+ARG NODE_IMAGE=node:24.21.0-trixie-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: `prepare` builds dist/, which needs the sources copied below.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run build
 
@@ -24,15 +26,14 @@ ENV NODE_ENV=production \
     CALLHOUSE_ADMIN_PORT=8081
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund \
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
     && if [ "$EMBEDDED_WAREHOUSE" != "1" ]; then rm -rf node_modules/@chdb; fi \
     && npm cache clean --force \
     && mkdir -p /var/lib/callhouse && chown node:node /var/lib/callhouse
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
-# Migrations are read relative to the compiled runtime (dist/runtime/../sql) and to the sources.
+# Migrations are read from the package root (/app/sql), as from a source checkout.
 COPY sql ./sql
-COPY sql ./dist/sql
 USER node
 VOLUME ["/var/lib/callhouse"]
 EXPOSE 8080

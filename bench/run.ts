@@ -14,12 +14,13 @@ import { httpCeiling } from './http-ceiling.js';
 import { kafkaRaw } from './kafka-raw.js';
 import { RssSampler } from './memory.js';
 import { sink } from './sink.js';
+import { startup } from './startup.js';
 import { transform } from './transform.js';
 import { views } from './views.js';
 import { warehouseInsert } from './warehouse-insert.js';
 import { webhook } from './webhook.js';
 
-const ALL = ['ceiling', 'webhook', 'e2e', 'transform', 'kafka', 'insert', 'sink', 'backfill', 'views'];
+const ALL = ['cli', 'ceiling', 'webhook', 'e2e', 'transform', 'kafka', 'insert', 'sink', 'backfill', 'views'];
 const stages = new Set((process.env.BENCH_STAGES ?? ALL.join(',')).split(',').map((s) => s.trim()));
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -48,6 +49,9 @@ async function stage(name: string, fn: () => Promise<void>): Promise<void> {
 
 const env = await openBenchEnv(log);
 try {
+  await stage('cli', async () => {
+    Object.assign(out, startup(s(7)));
+  });
   await stage('ceiling', async () => {
     const r = await httpCeiling(env, bodies, { connections, seconds: s(8) });
     Object.assign(out, { http_ceiling_per_s: r.per_s, http_ceiling_p50_ms: r.p50_ms, http_ceiling_p99_ms: r.p99_ms });

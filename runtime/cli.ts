@@ -1,37 +1,23 @@
 /** The `callhouse` command line. Exit codes: 0 success, 1 failure, 2 bad usage or configuration. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { CONNECTORS, connectorSpec } from '../connectors/registry.js';
-import { loadConfig, type Config } from './config.js';
-import { CursorStore } from './cursors.js';
+import { CONNECTOR_TYPES } from '../connectors/types.js';
 import { CallhouseError, asCallhouseError } from './errors.js';
-import { Bus, topicNames } from './kafka.js';
-import { createLogger } from './logging.js';
-import { Metrics } from './metrics.js';
-import { migrate } from './migrations.js';
-import { rebuildRollups, rollupCheckSql } from './rollups.js';
-import { redactText } from './redact.js';
-import { backfill } from './roles/poll.js';
-import {
-  ROLES,
-  connectKafka,
-  startService,
-  statusReport,
-  topicSpecs,
-  warehouseHolder,
-  warehouseOptions,
-  type Role,
-} from './service.js';
-import { readOnlyQuery, type SqlResult } from './sql.js';
-import { StatusBoard } from './status.js';
-import { analystClient, openWarehouse, type Warehouse } from './warehouse.js';
 import { adminRequest } from './cli/admin-client.js';
-import { formatRows } from './cli/output.js';
-import { transformInput } from './cli/transform.js';
-import { dlqQuery, replayDeadLetters, type DeadLetterRow } from './cli/dlq.js';
-import { statusTable } from './cli/status.js';
-import { progressReporter } from './cli/progress.js';
+import { firstRunError } from './cli/first-run.js';
+import { redactText } from './redact.js';
+import { routeProcessWarnings } from './warnings.js';
+import type { Config } from './config.js';
+import type { Role } from './service.js';
+import type { SqlResult } from './sql.js';
+import type { Warehouse } from './warehouse.js';
+import type { DeadLetterRow } from './cli/dlq.js';
+import type { statusTable } from './cli/status.js';
 
+// Only what --help needs is loaded up front; each command imports the rest when it runs, so that
+// `callhouse --help` (and a typo) answers in a fraction of a second.
+const ROLES: Role[] = ['all', 'ingest', 'transform', 'sink', 'poll'];
+routeProcessWarnings();
 const program = new Command();
 program
   .name('callhouse')
@@ -42,9 +28,29 @@ program
 
 const configOption = new Option('--config <file>', 'configuration file (default: callhouse.yaml or $CALLHOUSE_CONFIG)');
 
-function config(opts: { config?: string }): Config {
+async function config(opts: { config?: string }): Promise<Config> {
+  const { loadConfig } = await import('./config.js');
   return loadConfig({ file: opts.config });
 }
+
+program
+  .command('init')
+  .description('write a starting configuration (callhouse.yaml) for the named connector types')
+  .argument('[types...]', `connector types (default: all): ${CONNECTOR_TYPES.join(', ')}`)
+  .option('--config <file>', 'where to write it', 'callhouse.yaml')
+  .option('--force', 'overwrite an existing file')
+  .action(async (types: string[], opts: { config: string; force?: boolean }) => {
+    const { existsSync, writeFileSync } = await import('node:fs');
+    const { initConfig } = await import('./cli/init.js');
+    const text = initConfig(types);
+    if (existsSync(opts.config) && !opts.force) {
+      throw new CallhouseError('USAGE', `${opts.config} exists; pass --force to overwrite it`);
+    }
+    writeFileSync(opts.config, text, { mode: 0o600 });
+    console.log(`wrote ${opts.config} with ${types.length ? types.join(', ') : CONNECTOR_TYPES.join(', ')}`);
+    const vars = /^# Set before starting: (.+)$/m.exec(text)?.[1];
+    if (vars) console.log(`set ${vars} in the environment, then run: npx callhouse start --config ${opts.config}`);
+  });
 
 program
   .command('start')
@@ -52,7 +58,9 @@ program
   .addOption(configOption)
   .addOption(new Option('--role <role>', 'which role to run').choices(ROLES).default('all'))
   .action(async (opts: { config?: string; role: Role }) => {
-    const cfg = config(opts);
+    const cfg = await config(opts);
+    const { createLogger } = await import('./logging.js');
+    const { startService } = await import('./service.js');
     const logger = createLogger(cfg.env.logLevel);
     const service = await startService(cfg, opts.role, logger);
     logger.info({ role: opts.role, connectors: cfg.connectors.map((c) => c.id) }, 'callhouse started');
@@ -71,6 +79,8 @@ program
 
 /** The warehouse, for a command that must not share the embedded one with a running callhouse. */
 async function openFreeWarehouse(cfg: Config, why: string): Promise<Warehouse> {
+  const { warehouseHolder, warehouseOptions } = await import('./service.js');
+  const { openWarehouse } = await import('./warehouse.js');
   if (!cfg.env.clickhouseUrl && warehouseHolder(cfg.env.dataDir)) {
     throw new CallhouseError('USAGE', `the embedded warehouse is held by a running callhouse, ${why}`);
   }
@@ -82,7 +92,8 @@ program
   .description('apply the sql/ migrations to the warehouse (idempotent)')
   .addOption(configOption)
   .action(async (opts: { config?: string }) => {
-    const cfg = config(opts);
+    const cfg = await config(opts);
+    const { migrate } = await import('./migrations.js');
     const wh = await openFreeWarehouse(cfg, 'which has already migrated it');
     const r = await migrate(wh, { rawRetentionDays: cfg.warehouse.raw_retention_days });
     console.log(
@@ -99,7 +110,16 @@ program
   .requiredOption('--to <iso>', 'end of the window (ISO 8601, exclusive)')
   .addOption(configOption)
   .action(async (id: string, opts: { from: string; to: string; config?: string }) => {
-    const cfg = config(opts);
+    const cfg = await config(opts);
+    const { connectorSpec } = await import('../connectors/registry.js');
+    const { createLogger } = await import('./logging.js');
+    const { connectKafka, topicSpecs } = await import('./service.js');
+    const { Bus, topicNames } = await import('./kafka.js');
+    const { CursorStore } = await import('./cursors.js');
+    const { StatusBoard } = await import('./status.js');
+    const { Metrics } = await import('./metrics.js');
+    const { backfill } = await import('./roles/poll.js');
+    const { progressReporter } = await import('./cli/progress.js');
     const c = cfg.connectors.find((x) => x.id === id);
     if (!c) throw new CallhouseError('USAGE', `no connector with id ${JSON.stringify(id)} in the configuration`);
     if (!connectorSpec(c.type)?.poll)
@@ -148,23 +168,24 @@ program
 program
   .command('transform')
   .description('print the canonical records a vendor payload becomes (JSON lines), touching no Kafka and no warehouse')
-  .argument('<type>', `connector type: ${CONNECTORS.map((c) => c.type).join(', ')}`)
+  .argument('<type>', `connector type: ${CONNECTOR_TYPES.join(', ')}`)
   .argument('[file]', 'payload file (default: stdin)')
   .option('--timezone <zone>', 'IANA time zone of local times in the payload')
   .option('--country <cc>', 'default country for phone numbers')
   .option('--display-format <fmt>', 'Yeastar P-Series date display format (MM/DD/YYYY, DD/MM/YYYY, YYYY/MM/DD)')
   .option('--meta <key=value...>', 'context of a polled payload, e.g. report_type=extcallstatistics')
   .action(
-    (
+    async (
       type: string,
       file: string | undefined,
       opts: { timezone?: string; country?: string; displayFormat?: string; meta?: string[] },
     ) => {
-      if (!connectorSpec(type))
+      if (!(CONNECTOR_TYPES as readonly string[]).includes(type))
         throw new CallhouseError(
           'USAGE',
-          `unknown type ${JSON.stringify(type)}: expected one of ${CONNECTORS.map((c) => c.type).join(', ')}`,
+          `unknown type ${JSON.stringify(type)}: expected one of ${CONNECTOR_TYPES.join(', ')}`,
         );
+      const { transformInput } = await import('./cli/transform.js');
       const input = readFileSync(file ?? 0);
       const meta = Object.fromEntries(
         (opts.meta ?? []).map((kv) => [kv.split('=')[0]!, kv.split('=').slice(1).join('=')]),
@@ -186,6 +207,9 @@ program
   );
 
 async function runSql(cfg: Config, query: string): Promise<SqlResult> {
+  const { warehouseHolder, warehouseOptions } = await import('./service.js');
+  const { analystClient, openWarehouse } = await import('./warehouse.js');
+  const { readOnlyQuery } = await import('./sql.js');
   const holder = cfg.env.clickhouseUrl ? undefined : warehouseHolder(cfg.env.dataDir);
   if (holder) {
     const res = await adminRequest(cfg, holder.adminUrl, '/sql', { method: 'POST', json: { query } });
@@ -208,8 +232,9 @@ program
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
   .addOption(configOption)
   .action(async (query: string, opts: { format: 'table' | 'csv' | 'json'; config?: string }) => {
-    const cfg = config(opts);
+    const cfg = await config(opts);
     const r = await runSql(cfg, query);
+    const { formatRows } = await import('./cli/output.js');
     console.log(formatRows(r.columns, r.rows, opts.format));
   });
 
@@ -220,7 +245,9 @@ rollup
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
   .addOption(configOption)
   .action(async (opts: { format: 'table' | 'csv' | 'json'; config?: string }) => {
-    const r = await runSql(config(opts), rollupCheckSql());
+    const { rollupCheckSql } = await import('./rollups.js');
+    const { formatRows } = await import('./cli/output.js');
+    const r = await runSql(await config(opts), rollupCheckSql());
     if (r.rows.length === 0) {
       console.log('kpi_daily agrees with kpi_daily_from_calls on every row');
       return;
@@ -233,7 +260,8 @@ rollup
   .description('recount the rollup from calls (stop the sink first)')
   .addOption(configOption)
   .action(async (opts: { config?: string }) => {
-    const wh = await openFreeWarehouse(config(opts), 'whose sink writes calls: stop it first');
+    const { rebuildRollups } = await import('./rollups.js');
+    const wh = await openFreeWarehouse(await config(opts), 'whose sink writes calls: stop it first');
     try {
       await rebuildRollups(wh);
       console.log('kpi_daily rollup rebuilt from calls');
@@ -250,7 +278,9 @@ dlq
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
   .addOption(configOption)
   .action(async (opts: { limit: number; format: 'table' | 'csv' | 'json'; config?: string }) => {
-    const cfg = config(opts);
+    const cfg = await config(opts);
+    const { dlqQuery } = await import('./cli/dlq.js');
+    const { formatRows } = await import('./cli/output.js');
     const r = await runSql(cfg, dlqQuery({ limit: opts.limit, database: cfg.env.clickhouseDatabase }));
     console.log(formatRows(r.columns, r.rows, opts.format));
   });
@@ -261,7 +291,11 @@ dlq
   .option('--connector <id>', 'only this connector')
   .addOption(configOption)
   .action(async (opts: { since?: string; connector?: string; config?: string }) => {
-    const cfg = config(opts);
+    const cfg = await config(opts);
+    const { dlqQuery, replayDeadLetters } = await import('./cli/dlq.js');
+    const { createLogger } = await import('./logging.js');
+    const { connectKafka } = await import('./service.js');
+    const { Bus, topicNames } = await import('./kafka.js');
     const r = await runSql(cfg, dlqQuery({ ...opts, database: cfg.env.clickhouseDatabase, withPayload: true }));
     const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
     const kafka = await connectKafka(cfg, logger);
@@ -281,7 +315,8 @@ program
   .option('--json', 'print JSON')
   .addOption(configOption)
   .action(async (opts: { json?: boolean; config?: string }) => {
-    const cfg = config(opts);
+    const cfg = await config(opts);
+    const { statusTable } = await import('./cli/status.js');
     // No service answering is not an error (the status then comes from Kafka and the warehouse);
     // a service that refuses our token is.
     const res = await adminRequest(cfg, `http://127.0.0.1:${cfg.env.adminPort}`, '/status').catch((e: unknown) => {
@@ -294,6 +329,12 @@ program
 
 /** Status when no service answers: cursors and lag from Kafka, dead letters from the warehouse. */
 async function offlineStatus(cfg: Config): Promise<Parameters<typeof statusTable>[0]> {
+  const { createLogger } = await import('./logging.js');
+  const { connectKafka, statusReport, topicSpecs, warehouseHolder, warehouseOptions } = await import('./service.js');
+  const { Bus, topicNames } = await import('./kafka.js');
+  const { openWarehouse } = await import('./warehouse.js');
+  const { StatusBoard } = await import('./status.js');
+  const { CursorStore } = await import('./cursors.js');
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const kafka = await connectKafka(cfg, logger);
   const bus = new Bus({ brokers: kafka.brokers, clientId: `${cfg.kafka.client_id}-status`, logger });
@@ -315,10 +356,14 @@ async function offlineStatus(cfg: Config): Promise<Parameters<typeof statusTable
 program
   .command('simulate')
   .description('serve a simulator of a vendor API, for trying callhouse without a PBX')
-  .argument('<type>', `connector type: ${CONNECTORS.map((c) => c.type).join(', ')}`)
+  .argument('<type>', `connector type: ${CONNECTOR_TYPES.join(', ')}`)
   .option('--port <n>', 'port to listen on', (v) => Number.parseInt(v, 10), 0)
   .action(async (type: string, opts: { port: number }) => {
-    if (!connectorSpec(type)) throw new CallhouseError('USAGE', `unknown type ${JSON.stringify(type)}`);
+    if (!(CONNECTOR_TYPES as readonly string[]).includes(type))
+      throw new CallhouseError(
+        'USAGE',
+        `unknown type ${JSON.stringify(type)}: expected one of ${CONNECTOR_TYPES.join(', ')}`,
+      );
     const mod = (await import(`../simulators/${type}/index.js`)) as {
       startSimulator(o: { port?: number }): Promise<{ url: string; close(): Promise<void> }>;
     };
@@ -332,7 +377,9 @@ program
 
 program
   .command('demo')
-  .description('the whole pipeline on embedded defaults with simulators of all four vendors, then a KPI summary')
+  .description(
+    'the whole pipeline on embedded defaults with simulators of all five vendors, then a KPI summary and example queries',
+  )
   .option('--duration <d>', 'how long simulated calls flow, e.g. 60s or 2m', '60s')
   .action(async (opts: { duration: string }) => {
     const { runDemo } = await import('./demo.js');
@@ -356,7 +403,7 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return 0;
       return 2;
     }
-    const err = asCallhouseError(e);
+    const err = firstRunError(e) ?? asCallhouseError(e);
     process.stderr.write(`callhouse: ${redactText(err.message)}\n`);
     return err.code === 'CONFIG_INVALID' || err.code === 'USAGE' ? 2 : 1;
   }
@@ -364,7 +411,8 @@ export async function main(argv: string[]): Promise<number> {
 
 const code = await main(process.argv);
 process.exitCode = code;
-if (process.argv[2] !== 'start' && process.argv[2] !== 'simulate') {
-  // Kafka and warehouse clients may keep timers alive after a one-shot command.
+if (code !== 0 || (process.argv[2] !== 'start' && process.argv[2] !== 'simulate')) {
+  // Kafka and warehouse clients may keep timers alive after a one-shot command, or after a
+  // `start` that failed half-way.
   setTimeout(() => process.exit(code), 50).unref();
 }

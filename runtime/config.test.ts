@@ -1,7 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CONNECTORS } from '../connectors/registry.js';
+import { CONNECTOR_TYPES } from '../connectors/types.js';
 import { CallhouseError } from './errors.js';
 import { loadConfig, validateConfig } from './config.js';
 import { redactText } from './redact.js';
@@ -85,6 +87,12 @@ describe('configuration', () => {
   });
 });
 
+describe('the connector types', () => {
+  it("the CLI lists (without loading the connectors) are the registry's, in its order", () => {
+    expect([...CONNECTOR_TYPES]).toEqual(CONNECTORS.map((c) => c.type));
+  });
+});
+
 describe('callhouse.example.yaml', () => {
   it('is a valid configuration with one connector of every type', () => {
     const env2 = {
@@ -96,8 +104,21 @@ describe('callhouse.example.yaml', () => {
       YEASTAR_P_CLIENT_SECRET: 'secret-1',
       VOICENTER_CODE: 'code-1234',
       VOICENTER_NOTIFY_TOKEN: 'example-token-3',
+      ASTERISK_TOKEN: 'example-token-4',
     } as NodeJS.ProcessEnv;
     const c = loadConfig({ file: 'callhouse.example.yaml', env: env2 });
-    expect(c.connectors.map((x) => x.type).sort()).toEqual(['ipcortex', 'voicenter', 'yeastar-p', 'yeastar-s']);
+    expect(c.connectors.map((x) => x.type).sort()).toEqual([...CONNECTORS.map((x) => x.type)].sort());
+    expect(c.connectors.map((x) => x.type).sort()).toEqual([
+      'asterisk',
+      'ipcortex',
+      'voicenter',
+      'yeastar-p',
+      'yeastar-s',
+    ]);
+    // Every ${NAME} of the file is one of the variables above: none is left unset by mistake.
+    const values = readFileSync('callhouse.example.yaml', 'utf8').replace(/#.*$/gm, '');
+    const names = [...values.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThan(5);
+    for (const n of names) expect(env2[n], n).toBeTruthy();
   });
 });

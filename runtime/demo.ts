@@ -1,23 +1,27 @@
 /**
  * `callhouse demo` / `npm run demo`: the whole pipeline on embedded defaults. Simulators of the
- * four vendors serve a varied day of calls for several tenants; callhouse pulls and receives it
- * through the local Kafka broker into the embedded warehouse, shows progress, then prints a KPI
- * summary from the warehouse. The data stays in $CALLHOUSE_DATA_DIR (default ./var).
+ * five vendors serve and send a varied day of calls for five tenants; callhouse pulls and
+ * receives them through Kafka into the warehouse, shows progress, then prints a KPI summary and
+ * example queries. The screen shows only the demo's own lines: every log line (callhouse's own,
+ * the Kafka client's) goes to demo.log in the data directory, which stays for `callhouse sql`.
  */
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { DateTime } from 'luxon';
 import { validateConfig } from './config.js';
 import { freePort } from './kafka-local.js';
 import { createLogger } from './logging.js';
+import { routeProcessWarnings } from './warnings.js';
 import { startService, warehouseOptions, type Service } from './service.js';
 import { formatRows } from './cli/output.js';
 import { readOnlyQuery } from './sql.js';
 import { analystClient, type Warehouse } from './warehouse.js';
-import { startSimulator as startYeastarS } from '../simulators/yeastar-s/index.js';
-import { startSimulator as startIpcortex } from '../simulators/ipcortex/index.js';
-import { startSimulator as startYeastarP } from '../simulators/yeastar-p/index.js';
-import { startSimulator as startVoicenter } from '../simulators/voicenter/index.js';
+import { postCallEvents } from '../simulators/yeastar-p/events.js';
+import { DEMO_TOKEN, demoConfig, startSimulators } from './demo/setup.js';
+import { demoProgress, type DemoSnapshot } from './demo/progress.js';
+import { EXAMPLE_QUERIES, KPI_SUMMARY_SQL, printedQuery } from './demo/queries.js';
 
-const TOKEN = 'demo-ingest-token';
+export { KPI_SUMMARY_SQL, EXAMPLE_QUERIES };
 
 export function parseDuration(s: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(s.trim());
@@ -35,101 +39,36 @@ async function portOr(preferred: number): Promise<number> {
   });
 }
 
-export const KPI_SUMMARY_SQL = `SELECT tenant, source,
-  sum(k.attempts) AS calls, sum(k.answered) AS answered_calls,
-  round(sum(k.answered) / greatest(sum(k.attempts), 1), 3) AS asr,
-  round(sum(k.acd_seconds * k.answered) / greatest(sum(k.answered), 1), 1) AS acd,
-  sum(k.talk_seconds) AS talk
-FROM kpi_daily AS k GROUP BY tenant, source ORDER BY tenant, source`;
+const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runDemo(opts: { duration: string }): Promise<void> {
   const durationMs = parseDuration(opts.duration);
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
-  const tty = process.stdout.isTTY;
+  const dataDir = resolve(process.env.CALLHOUSE_DATA_DIR || './var');
+  mkdirSync(dataDir, { recursive: true });
+  const logFile = join(dataDir, 'demo.log');
+  const logStream = createWriteStream(logFile, { flags: 'a' });
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'info', logStream);
+  routeProcessWarnings(logger);
 
-  out('callhouse demo: starting simulators of four vendors…');
-  const yeastarS = await startYeastarS({ seed: 7 });
-  const ipcortex = await startIpcortex({
-    seed: 11,
-    timezone: 'Europe/London',
-    callsPerDay: 120,
-    apiKeys: ['demo-ipcortex-key-1'],
-  });
-  const voicenter = await startVoicenter({
-    seed: 5,
-    callsPerDay: 250,
-    code: 'demo-voicenter-code',
-    maxReturn: 200,
-    requestsPerMinute: 1000,
-  });
-  const yeastarP = await startYeastarP({
-    seed: 3,
-    clientId: 'demo-client',
-    clientSecret: 'demo-secret',
-    displayFormat: 'DD/MM/YYYY',
-    clock: '12',
-    timezone: 'Asia/Shanghai',
-  });
-  const sims = [yeastarS, ipcortex, voicenter, yeastarP];
-
+  out('callhouse demo: starting simulators of five vendors (Yeastar S, IPCortex, Yeastar P, Voicenter, Asterisk)…');
+  const sims = await startSimulators(dataDir);
   const env = {
     ...process.env,
     CALLHOUSE_HTTP_PORT: process.env.CALLHOUSE_HTTP_PORT ?? String(await portOr(8080)),
     CALLHOUSE_ADMIN_PORT: process.env.CALLHOUSE_ADMIN_PORT ?? String(await portOr(8081)),
   };
-  const config = validateConfig(
-    {
-      sink: { batch_ms: 200 },
-      connectors: [
-        { id: 'london-pbx', type: 'yeastar-s', tenant: 'acme', timezone: 'Europe/London', country: 'GB', token: TOKEN },
-        {
-          id: 'uk-pabx',
-          type: 'ipcortex',
-          tenant: 'brightdesk',
-          timezone: 'Europe/London',
-          country: 'GB',
-          base_url: ipcortex.url,
-          key: 'demo-ipcortex-key-1',
-          lookback_days: 1,
-        },
-        {
-          id: 'tel-aviv',
-          type: 'voicenter',
-          tenant: 'shalom',
-          timezone: 'Asia/Jerusalem',
-          country: 'IL',
-          base_url: voicenter.url,
-          code: 'demo-voicenter-code',
-          token: TOKEN,
-          min_spacing_ms: 50,
-        },
-        {
-          id: 'shanghai-p570',
-          type: 'yeastar-p',
-          tenant: 'lotus',
-          timezone: 'Asia/Shanghai',
-          country: 'CN',
-          token: TOKEN,
-          base_url: yeastarP.url,
-          client_id: 'demo-client',
-          client_secret: 'demo-secret',
-          display_format: 'DD/MM/YYYY',
-          clock: '12',
-          reports: [{ type: 'extcallstatistics', ext_id_list: [1, 2, 3], granularity: 'day' }],
-        },
-      ],
-    },
-    env,
-  );
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  out(`callhouse demo: starting the pipeline (data in ${config.env.dataDir})…`);
+  const config = validateConfig(demoConfig(sims), env);
+  out(`callhouse demo: starting Kafka, the warehouse and the pipeline (data in ${config.env.dataDir})…`);
+  out(`callhouse demo: log lines go to ${logFile}`);
   let service: Service | undefined;
   let stopping = false;
   const cleanup = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     await service?.stop().catch(() => undefined);
-    for (const s of sims) await s.close().catch(() => undefined);
+    for (const s of Object.values(sims)) await s.close().catch(() => undefined);
   };
   const onSignal = (): void => {
     out('\ncallhouse demo: interrupted, cleaning up…');
@@ -140,99 +79,103 @@ export async function runDemo(opts: { duration: string }): Promise<void> {
 
   try {
     service = await startService(config, 'all', logger);
-    const wh = service.warehouse!;
-    out(`callhouse demo: ingest ${service.ingestUrl}, admin ${service.adminUrl}`);
+    const svc = service;
+    const wh = svc.warehouse!;
+    out(`callhouse demo: ingest ${svc.ingestUrl}, admin ${svc.adminUrl}`);
 
     const started = Date.now();
-    const ingest = service.ingestUrl!;
-    // Pushed traffic while the pollers read: a day of PBX reports in rounds, CDR notifications.
+    const ingest = svc.ingestUrl!;
     const yesterday = DateTime.utc().minus({ days: 1 }).startOf('day');
     let round = 0;
-    const pushers = (async () => {
-      await voicenter
-        .notify({ target: `${ingest}/ingest/voicenter/tel-aviv?token=${TOKEN}`, count: 40, format: 'json' })
-        .catch((e: Error) => logger.warn(e.message));
-      // At least one round of PBX reports, however short the duration.
-      do {
-        await yeastarS.playFlows({
-          target: `${ingest}/ingest/yeastar-s/london-pbx?token=${TOKEN}`,
-          count: 40,
-          seed: 100 + round,
-          shape: 'mixed',
-          resendRate: 0.05,
-          timezone: 'Europe/London',
-          startEpoch: Math.floor(yesterday.plus({ hours: 7 + ((round * 2) % 12) }).toSeconds()),
-        });
-        round += 1;
-        await new Promise((r) => setTimeout(r, 500));
-      } while (Date.now() - started < durationMs && !stopping);
-    })();
+    // Pushed traffic while the pollers read, side by side: CDR notifications, the P-Series' live
+    // call events, and for the demo's duration rounds of PBX reports and Asterisk appending calls.
+    const pushers = Promise.all([
+      sims.voicenter
+        .notify({ target: `${ingest}/ingest/voicenter/tel-aviv?token=${DEMO_TOKEN}`, count: 40, format: 'json' })
+        .catch((e: Error) => logger.warn(e.message)),
+      postCallEvents(`${ingest}/ingest/yeastar-p/shanghai-p570?token=${DEMO_TOKEN}`, {
+        seed: 3,
+        count: 60,
+        timezone: 'Asia/Shanghai',
+        start: DateTime.now().setZone('Asia/Shanghai').minus({ days: 1 }).set({ hour: 8, minute: 0, second: 0 }),
+      }).catch((e: Error) => logger.warn(e.message)),
+      (async () => {
+        // At least one round of PBX reports, however short the duration.
+        do {
+          await sims.yeastarS.playFlows({
+            target: `${ingest}/ingest/yeastar-s/london-pbx?token=${DEMO_TOKEN}`,
+            count: 40,
+            seed: 100 + round,
+            shape: 'mixed',
+            resendRate: 0.05,
+            timezone: 'Europe/London',
+            startEpoch: Math.floor(yesterday.plus({ hours: 7 + ((round * 2) % 12) }).toSeconds()),
+          });
+          await sims.asterisk.writeCalls(5);
+          round += 1;
+          await sleep(500);
+        } while (Date.now() - started < durationMs && !stopping);
+      })(),
+    ]);
 
-    const show = async (final = false): Promise<void> => {
-      const s = service!.status.all();
-      const rows = Number((await rowCount(wh, 'calls')) ?? 0);
-      const reports = Number((await rowCount(wh, 'report_rows')) ?? 0);
-      const dead = Number((await rowCount(wh, 'dead_letters')) ?? 0);
-      const lag = Object.values(
-        await service!.bus
-          .lag(service!.topics.groups.transform, Object.keys(s).length ? s.map((c) => service!.topics.raw(c.type)) : [])
-          .catch(() => ({})),
-      ).reduce((a, b) => a + b, 0);
-      const per = s
-        .map((c) => `${c.id} ${c.received}${c.state === 'stopped' || c.state === 'error' ? ` (${c.state})` : ''}`)
-        .join(' | ');
-      const line = `[${Math.round((Date.now() - started) / 1000)}s] received: ${per} || calls ${rows}, report rows ${reports}, dead letters ${dead}, lag ${lag}`;
-      if (tty && !final) process.stdout.write(`\r${line.slice(0, (process.stdout.columns ?? 200) - 1)}\x1b[K`);
-      else out(line);
-    };
-    const ticker = setInterval(() => void show().catch(() => undefined), 1000);
+    const rawTopics = [...new Set(config.connectors.map((c) => svc.topics.raw(c.type)))];
+    const sinkTopics = [svc.topics.calls, svc.topics.callEvents, svc.topics.reportRows];
+    const snapshot = async (): Promise<DemoSnapshot> => ({
+      elapsedSeconds: Math.round((Date.now() - started) / 1000),
+      connectors: svc.status.all().map((c) => ({ id: c.id, type: c.type, received: c.received, state: c.state })),
+      calls: await rowCount(wh, 'calls'),
+      reportRows: await rowCount(wh, 'report_rows'),
+      deadLetters: await rowCount(wh, 'dead_letters'),
+      lag: sum(await svc.bus.lag(svc.topics.groups.transform, rawTopics).catch(() => ({}))),
+    });
+    const progress = demoProgress(Math.round(durationMs / 1000), config.connectors, out);
+    const tick = (): Promise<void> => snapshot().then(progress.update, () => undefined);
+    const ticker = setInterval(() => void tick(), 1000);
     await pushers;
+    // One more look of the 2-second Asterisk schedule at the lines appended last.
+    await sleep(2500);
     // Let the pipeline drain: until the transform and sink have nothing left and the pollers are idle.
     const drainUntil = Date.now() + 60_000;
     while (Date.now() < drainUntil) {
-      const busy = service.status.all().some((c) => c.state === 'running');
-      const lagT = Object.values(
-        await service.bus.lag(
-          service!.topics.groups.transform,
-          service.status.all().map((c) => service!.topics.raw(c.type)),
-        ),
-      ).reduce((a, b) => a + b, 0);
-      const lagS = Object.values(
-        await service.bus.lag(service.topics.groups.sink, [
-          service.topics.calls,
-          service.topics.callEvents,
-          service.topics.reportRows,
-        ]),
-      ).reduce((a, b) => a + b, 0);
+      const busy = svc.status.all().some((c) => c.state === 'running');
+      const lagT = sum(await svc.bus.lag(svc.topics.groups.transform, rawTopics));
+      const lagS = sum(await svc.bus.lag(svc.topics.groups.sink, sinkTopics));
       if (!busy && lagT === 0 && lagS === 0) break;
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     clearInterval(ticker);
-    if (tty) process.stdout.write('\n');
-    await show(true);
+    const last = await snapshot();
+    progress.update(last);
+    progress.stop();
+    if (!process.stdout.isTTY) {
+      const per = last.connectors.map((c) => `${c.id} ${c.received}`).join(', ');
+      out(
+        `done after ${last.elapsedSeconds}s: received ${per}; ${last.calls} calls, ${last.reportRows} report rows, ${last.deadLetters} dead letters`,
+      );
+    }
 
     const client = await analystClient(wh, warehouseOptions(config));
     const kpi = await readOnlyQuery(client, KPI_SUMMARY_SQL);
     out('\nKPI summary (from the kpi_daily view):');
     out(formatRows(kpi.columns, kpi.rows, 'table'));
-    for (const c of service.status.all().filter((x) => x.last_error)) out(`note: ${c.id} ${c.state}: ${c.last_error}`);
-    out(`\nThe data stays in ${config.env.dataDir}. Query it, for example:`);
-    out(
-      `  npx callhouse sql "SELECT tenant, source, sum(attempts) AS calls, sum(answered) AS answered_calls FROM kpi_daily GROUP BY tenant, source ORDER BY tenant, source"`,
-    );
+    for (const c of svc.status.all().filter((x) => x.last_error)) out(`note: ${c.id} ${c.state}: ${c.last_error}`);
+    out(`\nThe data stays in ${config.env.dataDir}; the demo's log is ${logFile}. Query it, for example:`);
+    for (const q of EXAMPLE_QUERIES) out(`\n  # ${q.what}\n  ${printedQuery(q.sql)}`);
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     await cleanup();
+    // The CLI exits soon after a command returns: the log's last lines are written first.
+    await new Promise<void>((resolve) => logStream.end(resolve));
   }
 }
 
-async function rowCount(wh: Warehouse, relation: string): Promise<number | string | undefined> {
+async function rowCount(wh: Warehouse, relation: string): Promise<number> {
   const final = relation === 'dead_letters' ? '' : ' FINAL';
   const rs = await wh.client.query({
     query: `SELECT count() AS n FROM ${wh.database}.${relation}${final}`,
     format: 'JSONEachRow',
   });
-  return ((await rs.json()) as { n: number | string }[])[0]?.n;
+  return Number(((await rs.json()) as { n: number | string }[])[0]?.n ?? 0);
 }

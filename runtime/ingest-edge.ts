@@ -17,6 +17,8 @@ import type { BaseConnectorConfig } from '../connectors/core/config.js';
 import type { ConnectorSpec, IngestSpec } from '../connectors/core/contract.js';
 import { connectorSpec } from '../connectors/registry.js';
 import { allowList } from './ip.js';
+import type { Logger } from 'pino';
+import { RateLimitedLog } from './logging.js';
 import type { Metrics } from './metrics.js';
 import { SourceLimiter } from './source-limiter.js';
 import type { StatusBoard } from './status.js';
@@ -37,6 +39,8 @@ export interface EdgeDeps {
   rateLimitSources?: number;
   /** The body limit of a connector (default its max_body_bytes; lower when Kafka takes less). */
   bodyLimit?(config: BaseConnectorConfig): number;
+  /** Where refused tokens are reported, once per connector and source every few minutes. */
+  logger?: Logger;
   tokenMatches(presented: string | undefined, expected: string): boolean;
   presentedToken(req: FastifyRequest): string | undefined;
 }
@@ -90,6 +94,7 @@ export function ingestEdge(deps: EdgeDeps) {
   // request costs one comparison.
   const nobody = randomBytes(24).toString('base64url');
   const limitOf = deps.bodyLimit ?? ((c: BaseConnectorConfig) => c.max_body_bytes);
+  const rejections = deps.logger ? new RateLimitedLog(deps.logger) : undefined;
 
   const onRequest = async (
     req: FastifyRequest<{ Params: { type: string; id: string } }>,
@@ -114,7 +119,15 @@ export function ingestEdge(deps: EdgeDeps) {
     if (!known) return refuse(req, reply, 404, { error: `no ${type} connector with id ${id}` });
     const check = allowed.get(known.id);
     if (check && !check(req.ip)) return reject(403, 'FORBIDDEN', 'address not allowed');
-    if (known.token && !tokenOk) return reject(401, 'UNAUTHORIZED', 'bad or missing token');
+    if (known.token && !tokenOk) {
+      rejections?.warn(
+        `${known.id}|${req.ip}`,
+        { connector: known.id, source: req.ip, status: 401 },
+        (n) =>
+          `connector ${known.id} refused a report from ${req.ip}: wrong or missing token; give the PBX the token of this connector's configuration (in its URL, or an Authorization: Bearer or X-Callhouse-Token header)${n ? ` (${n} more refused since the last warning)` : ''}`,
+      );
+      return reject(401, 'UNAUTHORIZED', 'bad or missing token');
+    }
     const limit = limitOf(known);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) return reject(413, 'TOO_LARGE', `body too large (at most ${limit} bytes)`);

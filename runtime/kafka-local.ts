@@ -7,11 +7,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { CallhouseError } from './errors.js';
+import { PACKAGE_ROOT } from './paths.js';
+import { requireJava, requireMaven } from './tools.js';
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PROJECT_ROOT = PACKAGE_ROOT;
 const POM = join(PROJECT_ROOT, 'kafka', 'pom.xml');
 
 export function kafkaVersion(): string {
@@ -29,6 +30,7 @@ export function fetchKafka(log: (line: string) => void = () => {}): string {
   const libs = kafkaLibsDir();
   const marker = join(libs, '.complete');
   if (existsSync(marker)) return libs;
+  requireMaven();
   log(`fetching Apache Kafka ${kafkaVersion()} jars with Maven into ${libs}`);
   mkdirSync(libs, { recursive: true });
   const r = spawnSync('mvn', ['-q', '-B', '-f', POM, 'package', `-Dkafka.libs=${libs}`], {
@@ -82,6 +84,7 @@ export async function startLocalKafka(opts: StartOptions): Promise<LocalKafka> {
   }
 
   const libs = fetchKafka(log);
+  requireJava();
   const dataPath = join(home, 'data');
   const props = join(home, 'server.properties');
   // A restarted broker takes its previous ports when it can, so clients that knew it find it again.

@@ -39,3 +39,32 @@ export function createLogger(
     ? pino(options, destination as unknown as pino.DestinationStream)
     : pino(options, pino.destination(2));
 }
+
+/**
+ * A warning that repeats for as long as its cause lasts (a PBX with a wrong token retrying every
+ * few seconds), written once per key and then at most once per interval, saying how many were
+ * not written in between: the operator sees it, the log does not fill with it.
+ */
+export class RateLimitedLog {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly intervalMs = 10 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  warn(key: string, fields: Record<string, unknown>, message: (suppressed: number) => string): boolean {
+    const t = this.now();
+    const seen = this.last.get(key);
+    if (seen && t - seen.at < this.intervalMs) {
+      seen.suppressed++;
+      return false;
+    }
+    // A few thousand keys at most (connectors × source addresses); forget the oldest beyond that.
+    if (!seen && this.last.size >= 4096) this.last.delete(this.last.keys().next().value!);
+    this.last.set(key, { at: t, suppressed: 0 });
+    this.logger.warn(fields, message(seen?.suppressed ?? 0));
+    return true;
+  }
+}

@@ -5,13 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CallhouseError } from './errors.js';
+import { PACKAGE_ROOT } from './paths.js';
 import { rebuildRollups } from './rollups.js';
 import { insertRows, queryRows, type Warehouse } from './warehouse.js';
 
-export const SQL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'sql');
+export const SQL_DIR = join(PACKAGE_ROOT, 'sql');
 
 export interface MigrationResult {
   applied: string[];

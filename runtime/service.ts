@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { CONNECTORS, connectorSpec } from '../connectors/registry.js';
 import { startSink } from '../sinks/clickhouse/sink.js';
 import type { Config } from './config.js';
+import { CallhouseError } from './errors.js';
 import { CursorStore } from './cursors.js';
 import { buildAdminServer } from './admin.js';
 import { ensureAdminToken } from './admin-token.js';
@@ -112,6 +113,24 @@ export async function startService(config: Config, role: Role, logger: Logger): 
       logger.warn(
         { connector: c.id },
         `connector ${c.id} accepts reports on /ingest/${c.type}/${c.id} from anyone: set a token or allow_ips`,
+      );
+    }
+  }
+  // Two processes must not open one embedded warehouse: say so before starting anything.
+  if (role === 'all' || role === 'sink') {
+    const holder = config.env.clickhouseUrl ? undefined : warehouseHolder(config.env.dataDir);
+    // The lock's process is alive; its admin listener answering tells it from a reused pid.
+    const answers = holder
+      ? await fetch(`${holder.adminUrl}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.ok,
+          () => false,
+        )
+      : false;
+    if (holder && holder.pid !== process.pid && answers) {
+      throw new CallhouseError(
+        'WAREHOUSE_UNAVAILABLE',
+        `the data directory ${config.env.dataDir} is in use by another callhouse (pid ${holder.pid}, admin ${holder.adminUrl}): stop it, or set CALLHOUSE_DATA_DIR to another directory`,
+        { retriable: false },
       );
     }
   }

@@ -6,10 +6,10 @@
  * TypeScript build is run for real into a temporary directory.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 interface Instruction {
@@ -51,17 +51,24 @@ const buildConfig = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as {
 const baseConfig = JSON.parse(readFileSync('tsconfig.json', 'utf8')) as { compilerOptions: Record<string, unknown> };
 
 describe('Dockerfile', () => {
-  it('is multi-stage on a pinned Node 20 slim image', () => {
+  it('is multi-stage on a pinned slim image of a maintained Node LTS line (22 or 24)', () => {
     const from = dockerfile.filter((i) => i.op === 'FROM');
     expect(from.map((f) => f.stage)).toEqual(['build', 'runtime']);
     const arg = dockerfile.find((i) => i.op === 'ARG' && i.args.startsWith('NODE_IMAGE='))!;
-    expect(arg.args).toMatch(/^NODE_IMAGE=node:20\.\d+\.\d+-(bookworm-)?slim$/);
+    expect(arg.args).toMatch(/^NODE_IMAGE=node:(22|24)\.\d+\.\d+-(bookworm-|trixie-)?slim$/);
+    // The image's Node satisfies the package's engines.
+    expect(pkg.engines.node).toBe('>=22');
     for (const f of from) expect(f.args).toMatch(/^\$\{NODE_IMAGE\} AS /);
   });
 
   it('runs `npm ci` and `npm run build` in the build stage, and `npm run build` is the tsc build of tsconfig.build.json', () => {
     const runs = inStage('build', 'RUN').map((i) => i.args);
     expect(runs.some((r) => /^npm ci\b/.test(r))).toBe(true);
+    // `prepare` builds dist/: in the image the build is its own step, after the sources are copied.
+    for (const r of [...runs, ...inStage('runtime', 'RUN').map((i) => i.args)].filter((x) => /^npm ci\b/.test(x))) {
+      expect(r).toContain('--ignore-scripts');
+    }
+    expect(pkg.scripts.prepare).toBe(pkg.scripts.build);
     expect(runs).toContain('npm run build');
     expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
   });
@@ -74,11 +81,8 @@ describe('Dockerfile', () => {
     const copies = inStage('runtime', 'COPY').map((i) => i.args);
     expect(copies).toContain('--from=build /app/dist ./dist');
     expect(copies).toContain('bin ./bin');
-    // runtime/migrations.ts reads `<its directory>/../sql`: dist/runtime/../sql for the compiled code.
-    expect(readFileSync('runtime/migrations.ts', 'utf8')).toContain(
-      "resolve(dirname(fileURLToPath(import.meta.url)), '..', 'sql')",
-    );
-    expect(copies).toContain('sql ./dist/sql');
+    // runtime/migrations.ts reads sql/ from the package root, for the compiled code as for the sources.
+    expect(readFileSync('runtime/migrations.ts', 'utf8')).toContain("join(PACKAGE_ROOT, 'sql')");
     expect(copies).toContain('sql ./sql');
     expect(copies).toContain('package.json package-lock.json ./');
   });
@@ -98,7 +102,8 @@ describe('Dockerfile', () => {
     expect(dockerfile.find((i) => i.op === 'ENTRYPOINT')!.args).toBe('["node", "bin/callhouse.js"]');
     expect(dockerfile.find((i) => i.op === 'CMD')!.args).toBe('["start"]');
     expect(readFileSync('bin/callhouse.js', 'utf8')).toContain("new URL('../dist/runtime/cli.js', import.meta.url)");
-    expect(readFileSync('bin/callhouse.js', 'utf8')).toContain("process.env.CALLHOUSE_USE_DIST === '1'");
+    expect(readFileSync('bin/callhouse.js', 'utf8')).toContain('const forced = process.env.CALLHOUSE_USE_DIST;');
+    expect(readFileSync('bin/callhouse.js', 'utf8')).toContain("if (forced === '1') return true;");
   });
 
   it('.dockerignore keeps everything the build reads in the build context', () => {
@@ -140,9 +145,11 @@ describe('the build the image runs', () => {
     expect(existsSync('runtime/cli.ts')).toBe(true);
   });
 
-  // About 25 s on two cores; into a temporary directory so that the tree's dist/ is left alone.
-  it('`tsc -p tsconfig.build.json` succeeds and writes runtime/cli.js', () => {
-    const out = mkdtempSync(join(tmpdir(), 'callhouse-build-'));
+  // About 25 s on two cores; into a temporary directory inside the package (the compiled code finds
+  // sql/ from the package root) so that the tree's dist/ is left alone.
+  it('`tsc -p tsconfig.build.json` succeeds, and the compiled CLI applies the migrations from sql/', () => {
+    mkdirSync('.vitest-tmp', { recursive: true });
+    const out = mkdtempSync(join(resolve('.vitest-tmp'), 'build-'));
     try {
       const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
       const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', out], {
@@ -152,6 +159,15 @@ describe('the build the image runs', () => {
       expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
       expect(existsSync(join(out, 'runtime', 'cli.js'))).toBe(true);
       expect(existsSync(join(out, 'runtime', 'migrations.js'))).toBe(true);
+      const dataDir = mkdtempSync(join(tmpdir(), 'callhouse-dist-'));
+      const m = spawnSync(process.execPath, [join(out, 'runtime', 'cli.js'), 'migrate'], {
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, CALLHOUSE_DATA_DIR: dataDir, CLICKHOUSE_URL: '' },
+      });
+      rmSync(dataDir, { recursive: true, force: true });
+      expect(m.status, m.stderr).toBe(0);
+      expect(m.stdout).toMatch(/^migrations applied: 001_/);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

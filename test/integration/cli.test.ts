@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CONNECTORS } from '../../connectors/registry.js';
+import { ROLES } from '../../runtime/service.js';
 
 function cli(args: string[], input?: string, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ['bin/callhouse.js', ...args], {
@@ -37,6 +39,16 @@ describe('the callhouse CLI', () => {
       expect(h.code, c.join(' ')).toBe(0);
       expect(h.stdout).toContain(`Usage: callhouse ${c.join(' ')}`);
     }
+  });
+
+  it("offers the service's roles and the registry's types, which it lists without loading them", () => {
+    const start = cli(['start', '--help']);
+    const flat = (t: string) => t.replace(/\s+/g, ' ');
+    expect(flat(start.stdout)).toContain(`choices: ${ROLES.map((r) => `"${r}"`).join(', ')}`);
+    expect(flat(cli(['transform', '--help']).stdout)).toContain(
+      `connector type: ${CONNECTORS.map((c) => c.type).join(', ')}`,
+    );
+    expect(cli(['init', '--help']).code).toBe(0);
   });
 
   it('exits 2 on an invalid configuration, printing every bad key with its path', () => {
