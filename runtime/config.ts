@@ -36,8 +36,30 @@ export const pipelineSchema = z
           .default(90)
           .describe('Retention of the dead-letters topic, in days. Example: `90`'),
         client_id: z.string().default('callhouse').describe('Kafka client id. Example: `callhouse`'),
+        replication_factor: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .optional()
+          .describe(
+            'Replicas of each topic created at start-up; unset: 3, or the number of brokers when the cluster has fewer. Example: `3`',
+          ),
+        min_insync_replicas: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .optional()
+          .describe(
+            'Replicas that must have a write before Kafka acknowledges it (topic setting `min.insync.replicas`); unset: 2 with three or more replicas, else 1. Example: `2`',
+          ),
       })
       .strict()
+      .refine((k) => (k.min_insync_replicas ?? 1) <= (k.replication_factor ?? Infinity), {
+        message: 'min_insync_replicas must not exceed replication_factor (no write could be acknowledged)',
+        path: ['min_insync_replicas'],
+      })
       .default({ partitions: 3, retention_hours: 168, dead_letter_retention_days: 90, client_id: 'callhouse' })
       .describe('Kafka topics and client.'),
     sink: z

@@ -46,7 +46,26 @@ export interface Batch {
 export interface TopicSpec {
   name: string;
   partitions: number;
+  /** Replicas of each partition; by default three, or as many brokers as the cluster has if fewer. */
+  replicationFactor?: number;
+  /** Replicas that must have a write before it is acknowledged; by default two of three, else one. */
+  minInsyncReplicas?: number;
   config?: Record<string, string>;
+}
+
+/** Replication of a new topic: what is configured, else what the cluster's size allows. */
+export function replicationFor(
+  spec: Pick<TopicSpec, 'replicationFactor' | 'minInsyncReplicas'>,
+  brokers: number,
+): { replicationFactor: number; minInsyncReplicas: number } {
+  const replicationFactor = spec.replicationFactor ?? Math.max(1, Math.min(3, brokers));
+  const minInsyncReplicas = spec.minInsyncReplicas ?? (replicationFactor >= 3 ? 2 : 1);
+  if (minInsyncReplicas > replicationFactor)
+    throw new CallhouseError(
+      'CONFIG_INVALID',
+      `kafka.min_insync_replicas (${minInsyncReplicas}) is more than kafka.replication_factor (${replicationFactor}): no write could be acknowledged`,
+    );
+  return { replicationFactor, minInsyncReplicas };
 }
 
 export interface ConsumerHandle {
@@ -123,19 +142,31 @@ export class Bus {
     return this.adminClient;
   }
 
-  /** Creates the topics that do not exist yet. */
+  /**
+   * Creates the topics that do not exist yet, replicated as `replicationFor` says (the brokers
+   * counted are those registered now: on a cluster with a broker down, configure
+   * `kafka.replication_factor` rather than rely on the count).
+   */
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
     const admin = await this.admin();
     const existing = new Set(await admin.listTopics());
-    const missing: ITopicConfig[] = specs
-      .filter((s) => !existing.has(s.name))
-      .map((s) => ({
+    const absent = specs.filter((s) => !existing.has(s.name));
+    if (absent.length === 0) return;
+    const brokers = (await admin.describeCluster()).brokers.length;
+    const missing: ITopicConfig[] = absent.map((s) => {
+      const { replicationFactor, minInsyncReplicas } = replicationFor(s, brokers);
+      const config = { 'min.insync.replicas': String(minInsyncReplicas), ...s.config };
+      return {
         topic: s.name,
         numPartitions: s.partitions,
-        replicationFactor: -1,
-        configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
-      }));
-    if (missing.length === 0) return;
+        replicationFactor,
+        configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+      };
+    });
+    this.opts.logger?.info(
+      { topics: missing.map((t) => t.topic), replicationFactor: missing[0]!.replicationFactor, brokers },
+      'creating Kafka topics',
+    );
     for (let attempt = 0; ; attempt++) {
       try {
         await admin.createTopics({ topics: missing, waitForLeaders: true });
