@@ -203,6 +203,26 @@ export class Bus {
     }
   }
 
+  /**
+   * Ends and low marks of a topic's partitions. kafkajs's admin keeps the partition leaders it
+   * knew for up to five minutes and does not look again when a leader has moved (it fails with
+   * "not the leader"), so a failure drops the admin client and asks once more with a new one.
+   */
+  private async topicOffsets(topic: string): Promise<{ partition: number; high: string; low: string }[]> {
+    try {
+      return await (await this.admin()).fetchTopicOffsets(topic);
+    } catch {
+      const stale = this.adminClient;
+      this.adminClient = undefined;
+      await stale?.disconnect().catch(() => undefined);
+      try {
+        return await (await this.admin()).fetchTopicOffsets(topic);
+      } catch (e) {
+        throw toKafkaError(e);
+      }
+    }
+  }
+
   async listTopics(): Promise<string[]> {
     return (await this.admin()).listTopics();
   }
@@ -292,42 +312,41 @@ export class Bus {
   }
 
   private async sendNow(batches: { topic: string; messages: OutMessage[] }[]): Promise<void> {
+    return this.send(topicMessages(batches));
+  }
+
+  /**
+   * One sendBatch of the idempotent producer. A send that fails may still have been written (the
+   * broker took it, then the connection closed or the leader moved before the answer came), and
+   * kafkajs then hands its sequence numbers to the next send: had that send the same count of
+   * records for the partition, the broker would take it for a duplicate of the written one,
+   * acknowledge it and drop it. So after any failed send the producer is replaced (a new producer
+   * id, sequences from 0). The failed send is reported, so its callers retry it or answer 503;
+   * nothing acknowledged is lost.
+   */
+  private async send(messages: TopicMessages[]): Promise<void> {
     const p = await this.getProducer();
     try {
-      await p.sendBatch({ acks: -1, topicMessages: topicMessages(batches) });
+      await p.sendBatch({ acks: -1, topicMessages: messages });
     } catch (e) {
-      // An idempotent producer whose sequence numbers the broker no longer accepts (after a
-      // retried first send to a new partition, or a broker restart) cannot recover by retrying:
-      // start a new producer (new producer id) for the next send. The failed send is reported, so
-      // its callers retry it or answer 503; nothing acknowledged is lost.
-      if (
-        /out of order sequence|unknown producer|invalid producer epoch|producer fenced/i.test(
-          (e as Error).message ?? '',
-        )
-      ) {
-        await this.resetProducer();
-      }
+      await this.resetProducer(p);
       throw toKafkaError(e);
     }
   }
 
-  private async resetProducer(): Promise<void> {
-    const p = this.producer;
+  /** Replaces `p` by a new producer on the next send (unless another failure replaced it already). */
+  private async resetProducer(p: Producer): Promise<void> {
+    if (this.producer !== p) return;
     this.producer = undefined;
     this.producerConnecting = undefined;
-    await p?.disconnect().catch(() => undefined);
+    await p.disconnect().catch(() => undefined);
   }
 
   /** Sends to several topics in one request. */
   async produceMany(batches: { topic: string; messages: OutMessage[] }[]): Promise<void> {
     const nonEmpty = batches.filter((b) => b.messages.length > 0);
     if (nonEmpty.length === 0) return;
-    const p = await this.getProducer();
-    try {
-      await p.sendBatch({ acks: -1, topicMessages: topicMessages(nonEmpty) });
-    } catch (e) {
-      throw toKafkaError(e);
-    }
+    return this.send(topicMessages(nonEmpty));
   }
 
   /**
@@ -452,7 +471,7 @@ export class Bus {
     const out: Record<string, number> = {};
     const committed = await admin.fetchOffsets({ groupId, topics });
     for (const t of committed) {
-      const ends = await admin.fetchTopicOffsets(t.topic);
+      const ends = await this.topicOffsets(t.topic);
       let lag = 0;
       for (const p of t.partitions) {
         const end = ends.find((e) => e.partition === p.partition);
@@ -469,8 +488,7 @@ export class Bus {
 
   /** Reads a whole (compacted) topic from the start to its current end, without a group. */
   async readAll(topic: string): Promise<InMessage[]> {
-    const admin = await this.admin();
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = await this.topicOffsets(topic);
     const pending = new Map(
       ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]),
     );
