@@ -121,4 +121,13 @@ describe('callhouse.example.yaml', () => {
     expect(names.length).toBeGreaterThan(5);
     for (const n of names) expect(env2[n], n).toBeTruthy();
   });
+  it('rejects a min_insync_replicas above replication_factor, by its key', () => {
+    expect(errorsOf({ kafka: { replication_factor: 2, min_insync_replicas: 3 } })).toEqual([
+      'kafka.min_insync_replicas: min_insync_replicas must not exceed replication_factor (no write could be acknowledged)',
+    ]);
+    expect(validateConfig({ kafka: { replication_factor: 3, min_insync_replicas: 2 } }, env).kafka).toMatchObject({
+      replication_factor: 3,
+      min_insync_replicas: 2,
+    });
+  });
 });

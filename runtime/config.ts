@@ -103,11 +103,33 @@ export const pipelineSchema = z
           .describe(
             'How long a sink member may finish its batches in flight before it rejoins a rebalancing group; then they are aborted uncommitted and redone by the next owner. Below rebalance_timeout_ms (default: half of it). Example: `30000`',
           ),
+        replication_factor: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .optional()
+          .describe(
+            'Replicas of each topic created at start-up; unset: 3, or the number of brokers when the cluster has fewer. Example: `3`',
+          ),
+        min_insync_replicas: z
+          .number()
+          .int()
+          .min(1)
+          .max(32)
+          .optional()
+          .describe(
+            'Replicas that must have a write before Kafka acknowledges it (topic setting `min.insync.replicas`); unset: 2 with three or more replicas, else 1. Example: `2`',
+          ),
       })
       .strict()
       .refine((k) => k.handover_ms === undefined || k.handover_ms < k.rebalance_timeout_ms, {
         path: ['handover_ms'],
         message: 'must be below kafka.rebalance_timeout_ms, or the group drops the member before it hands over',
+      })
+      .refine((k) => (k.min_insync_replicas ?? 1) <= (k.replication_factor ?? Infinity), {
+        message: 'min_insync_replicas must not exceed replication_factor (no write could be acknowledged)',
+        path: ['min_insync_replicas'],
       })
       .default({
         partitions: 3,

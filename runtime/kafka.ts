@@ -61,7 +61,26 @@ export interface Batch {
 export interface TopicSpec {
   name: string;
   partitions: number;
+  /** Replicas of each partition; by default three, or as many brokers as the cluster has if fewer. */
+  replicationFactor?: number;
+  /** Replicas that must have a write before it is acknowledged; by default two of three, else one. */
+  minInsyncReplicas?: number;
   config?: Record<string, string>;
+}
+
+/** Replication of a new topic: what is configured, else what the cluster's size allows. */
+export function replicationFor(
+  spec: Pick<TopicSpec, 'replicationFactor' | 'minInsyncReplicas'>,
+  brokers: number,
+): { replicationFactor: number; minInsyncReplicas: number } {
+  const replicationFactor = spec.replicationFactor ?? Math.max(1, Math.min(3, brokers));
+  const minInsyncReplicas = spec.minInsyncReplicas ?? (replicationFactor >= 3 ? 2 : 1);
+  if (minInsyncReplicas > replicationFactor)
+    throw new CallhouseError(
+      'CONFIG_INVALID',
+      `kafka.min_insync_replicas (${minInsyncReplicas}) is more than kafka.replication_factor (${replicationFactor}): no write could be acknowledged`,
+    );
+  return { replicationFactor, minInsyncReplicas };
 }
 
 export interface ConsumerHandle {
@@ -149,19 +168,31 @@ export class Bus {
     return this.adminClient;
   }
 
-  /** Creates the topics that do not exist yet. */
+  /**
+   * Creates the topics that do not exist yet, replicated as `replicationFor` says (the brokers
+   * counted are those registered now: on a cluster with a broker down, configure
+   * `kafka.replication_factor` rather than rely on the count).
+   */
   async ensureTopics(specs: TopicSpec[]): Promise<void> {
     const admin = await this.admin();
     const existing = new Set(await admin.listTopics());
-    const missing: ITopicConfig[] = specs
-      .filter((s) => !existing.has(s.name))
-      .map((s) => ({
+    const absent = specs.filter((s) => !existing.has(s.name));
+    if (absent.length === 0) return;
+    const brokers = (await admin.describeCluster()).brokers.length;
+    const missing: ITopicConfig[] = absent.map((s) => {
+      const { replicationFactor, minInsyncReplicas } = replicationFor(s, brokers);
+      const config = { 'min.insync.replicas': String(minInsyncReplicas), ...s.config };
+      return {
         topic: s.name,
         numPartitions: s.partitions,
-        replicationFactor: -1,
-        configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
-      }));
-    if (missing.length === 0) return;
+        replicationFactor,
+        configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+      };
+    });
+    this.opts.logger?.info(
+      { topics: missing.map((t) => t.topic), replicationFactor: missing[0]!.replicationFactor, brokers },
+      'creating Kafka topics',
+    );
     for (let attempt = 0; ; attempt++) {
       try {
         await admin.createTopics({ topics: missing, waitForLeaders: true });
@@ -231,6 +262,26 @@ export class Bus {
     this.limits.brokerMaxMessageBytes = broker;
     for (const [topic, v] of Object.entries(out)) this.limits.set(topic, v);
     return { broker, topics: out };
+  }
+
+  /**
+   * Ends and low marks of a topic's partitions. kafkajs's admin keeps the partition leaders it
+   * knew for up to five minutes and does not look again when a leader has moved (it fails with
+   * "not the leader"), so a failure drops the admin client and asks once more with a new one.
+   */
+  private async topicOffsets(topic: string): Promise<{ partition: number; high: string; low: string }[]> {
+    try {
+      return await (await this.admin()).fetchTopicOffsets(topic);
+    } catch {
+      const stale = this.adminClient;
+      this.adminClient = undefined;
+      await stale?.disconnect().catch(() => undefined);
+      try {
+        return await (await this.admin()).fetchTopicOffsets(topic);
+      } catch (e) {
+        throw toKafkaError(e);
+      }
+    }
   }
 
   async listTopics(): Promise<string[]> {
@@ -327,6 +378,15 @@ export class Bus {
     );
   }
 
+  /**
+   * Sends in order, split by each topic's limit. A send that fails may still have been written
+   * (the broker took it, then the connection closed or the leader moved before the answer came),
+   * and kafkajs then hands its sequence numbers to the next send: had that send the same count of
+   * records for the partition, the broker would take it for a duplicate of the written one,
+   * acknowledge it and drop it. So after any failed send the producer is replaced (a new producer
+   * id, sequences from 0). The failed send is reported, so its callers retry it or answer 503;
+   * nothing acknowledged is lost.
+   */
   private async sendNow(batches: { topic: string; messages: OutMessage[] }[], learnt = false): Promise<void> {
     const p = await this.getProducer();
     let sent = 0;
@@ -335,6 +395,7 @@ export class Bus {
       const parts = this.limits.split(batches);
       for (; sent < parts.length; sent++) await p.sendBatch({ acks: -1, topicMessages: topicMessages(parts[sent]!) });
     } catch (e) {
+      await this.resetProducer(p);
       // Refused as too large before this process knew the topic's limit: learn it, send again split.
       if (
         !learnt &&
@@ -345,26 +406,16 @@ export class Bus {
         const described = await this.describeLimits(batches.map((b) => b.topic)).catch(() => undefined);
         if (described) return this.sendNow(batches, true);
       }
-      // An idempotent producer whose sequence numbers the broker no longer accepts (after a
-      // retried first send to a new partition, or a broker restart) cannot recover by retrying:
-      // start a new producer (new producer id) for the next send. The failed send is reported, so
-      // its callers retry it or answer 503; nothing acknowledged is lost.
-      if (
-        /out of order sequence|unknown producer|invalid producer epoch|producer fenced/i.test(
-          (e as Error).message ?? '',
-        )
-      ) {
-        await this.resetProducer();
-      }
       throw toKafkaError(e);
     }
   }
 
-  private async resetProducer(): Promise<void> {
-    const p = this.producer;
+  /** Replaces `p` by a new producer on the next send (unless another failure replaced it already). */
+  private async resetProducer(p: Producer): Promise<void> {
+    if (this.producer !== p) return;
     this.producer = undefined;
     this.producerConnecting = undefined;
-    await p?.disconnect().catch(() => undefined);
+    await p.disconnect().catch(() => undefined);
   }
 
   /** Sends to several topics in one request. */
@@ -372,13 +423,7 @@ export class Bus {
     const nonEmpty = batches.filter((b) => b.messages.length > 0);
     if (nonEmpty.length === 0) return;
     for (const b of nonEmpty) this.limits.assertFits(b.topic, b.messages);
-    const p = await this.getProducer();
-    try {
-      for (const part of this.limits.split(nonEmpty))
-        await p.sendBatch({ acks: -1, topicMessages: topicMessages(part) });
-    } catch (e) {
-      throw toKafkaError(e);
-    }
+    return this.sendNow(nonEmpty);
   }
 
   /**
@@ -510,7 +555,7 @@ export class Bus {
     const out: Record<string, number> = {};
     const committed = await admin.fetchOffsets({ groupId, topics });
     for (const t of committed) {
-      const ends = await admin.fetchTopicOffsets(t.topic);
+      const ends = await this.topicOffsets(t.topic);
       let lag = 0;
       for (const p of t.partitions) {
         const end = ends.find((e) => e.partition === p.partition);
@@ -527,8 +572,7 @@ export class Bus {
 
   /** Reads a whole (compacted) topic from the start to its current end, without a group. */
   async readAll(topic: string): Promise<InMessage[]> {
-    const admin = await this.admin();
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = await this.topicOffsets(topic);
     const pending = new Map(
       ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]),
     );

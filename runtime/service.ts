@@ -15,7 +15,7 @@ import { buildAdminServer } from './admin.js';
 import { ensureAdminToken } from './admin-token.js';
 import { buildIngestServer } from './http.js';
 import { checkKafkaLimits, spoolDrainer } from './ingest-kafka.js';
-import { Bus, topicNames, type ConsumerHandle, type TopicNames } from './kafka.js';
+import { Bus, topicNames, type ConsumerHandle, type TopicNames, type TopicSpec } from './kafka.js';
 import { canConnect, startLocalKafka, type LocalKafka } from './kafka-local.js';
 import { Metrics } from './metrics.js';
 import { migrate } from './migrations.js';
@@ -53,6 +53,10 @@ export async function connectKafka(config: Config, logger: Logger): Promise<{ br
 export function topicSpecs(config: Config, topics: TopicNames) {
   const p = config.kafka.partitions;
   const retention = String(config.kafka.retention_hours * 3600 * 1000);
+  const replication = {
+    replicationFactor: config.kafka.replication_factor,
+    minInsyncReplicas: config.kafka.min_insync_replicas,
+  };
   return [
     ...CONNECTORS.map((c) => ({ name: topics.raw(c.type), partitions: p, config: { 'retention.ms': retention } })),
     { name: topics.calls, partitions: p, config: { 'retention.ms': retention } },
@@ -64,7 +68,7 @@ export function topicSpecs(config: Config, topics: TopicNames) {
       config: { 'retention.ms': String(config.kafka.dead_letter_retention_days * 86_400_000) },
     },
     { name: topics.connectorState, partitions: 1, config: { 'cleanup.policy': 'compact', 'retention.ms': '-1' } },
-  ];
+  ].map((t): TopicSpec => ({ ...t, ...replication }));
 }
 
 export function warehouseOptions(config: Config) {

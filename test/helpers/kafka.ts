@@ -16,8 +16,9 @@ export function randomPrefix(): string {
   return `t${randomBytes(4).toString('hex')}.`;
 }
 
-export function testBus(): Bus {
-  return new Bus({ brokers: testBrokers(), clientId: `test-${process.pid}` });
+/** A Bus on the suite's broker, or on `brokers` (a cluster a test started itself). */
+export function testBus(brokers?: string): Bus {
+  return new Bus({ brokers: brokers?.split(',') ?? testBrokers(), clientId: `test-${process.pid}` });
 }
 
 export async function until<T>(

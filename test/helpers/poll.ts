@@ -60,13 +60,14 @@ export async function drained(t: TestService, timeoutMs = 60_000): Promise<void>
 }
 
 /**
- * Stores cursors on the connector-state topic of `prefix` before a service with that prefix starts.
+ * Stores cursors on the connector-state topic of `prefix` (on the suite's broker, or `brokers`)
+ * before a service with that prefix starts.
  * Creating a topic on a busy broker sometimes fails while its metadata settles: tried three times.
  */
-export async function seedCursors(prefix: string, cursors: Record<string, Cursor>): Promise<void> {
+export async function seedCursors(prefix: string, cursors: Record<string, Cursor>, brokers?: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await seedOnce(prefix, cursors);
+      return await seedOnce(prefix, cursors, brokers);
     } catch (e) {
       if (attempt >= 3) throw e;
       await new Promise((r) => setTimeout(r, 1000 * attempt));
@@ -74,8 +75,8 @@ export async function seedCursors(prefix: string, cursors: Record<string, Cursor
   }
 }
 
-async function seedOnce(prefix: string, cursors: Record<string, Cursor>): Promise<void> {
-  const bus = testBus();
+async function seedOnce(prefix: string, cursors: Record<string, Cursor>, brokers?: string): Promise<void> {
+  const bus = testBus(brokers);
   const topics = topicNames(prefix);
   try {
     await bus.ensureTopics([
