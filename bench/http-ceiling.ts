@@ -4,6 +4,7 @@
  */
 import { buildIngestServer } from '../runtime/http.js';
 import { topicNames, type Bus } from '../runtime/kafka.js';
+import { TopicLimits } from '../runtime/kafka-limits.js';
 import { Metrics } from '../runtime/metrics.js';
 import { StatusBoard } from '../runtime/status.js';
 import type { BenchBody } from './bodies.js';
@@ -21,6 +22,7 @@ export async function httpCeiling(
   for (const c of config.connectors) status.register(c.id, c.type, c.tenant, 'push', true);
   let produced = 0;
   const bus = {
+    limits: new TopicLimits(),
     produce: async (_topic: string, messages: unknown[]) => {
       produced += messages.length;
     },
