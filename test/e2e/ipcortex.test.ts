@@ -90,8 +90,9 @@ function expectedRow(c: SimCall, id: string): Record<string, unknown> {
     ring_seconds: ring,
     talk_seconds: talk,
     total_seconds: ring + talk,
-    // PABX pence / 100 = pounds; compared in tenths of a penny, exactly.
-    cost_tenths: out ? c.costTenths : null,
+    // Every connector here reads allcalls, which the vendor documents as excluding cost data: a
+    // `cost` the PABX shows there (allcallsCost) is not read; costs come from billing_summary.
+    cost_tenths: null,
     currency: 'GBP',
   };
 }
@@ -216,7 +217,8 @@ describe('ipcortex end to end: backfill through the broker into the warehouse', 
     expect(new Set(expected.map((c) => c.kind))).toEqual(
       new Set(['internal', 'inbound', 'queued', 'outbound', 'test']),
     );
-    expect(rows.some((r) => r.cost_tenths !== null && (r.cost_tenths as number) > 0)).toBe(true);
+    // The PABX shows costs in allcalls here, and none of them becomes a per-call cost.
+    expect(rows.every((r) => r.cost_tenths === null)).toBe(true);
 
     const billing = await billingRows(t, 'pabx');
     expect(billing).toEqual(expectedBilling(sim, 2024, 1));

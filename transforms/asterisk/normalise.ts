@@ -16,7 +16,7 @@ import { dispositionOf } from '../core/dispositions.js';
 import { parseDuration } from '../core/durations.js';
 import { emptyNormalised, type CallRecord, type Normalised } from '../core/model.js';
 import { phoneParts } from '../core/phones.js';
-import { buildCall, digest } from '../core/records.js';
+import { buildCall, digest, dstObserver } from '../core/records.js';
 import { parseTime } from '../core/times.js';
 import { columnsFor, type CdrRow } from './columns.js';
 import { decodeCsv, groupOf, isHeader, parseLine, rowOf, splitLines } from './csv.js';
@@ -85,11 +85,17 @@ function callOf(
 ): CallRecord {
   const c = ctx.config;
   const zone = c.usegmtime ? 'UTC' : (c.timezone ?? 'UTC');
-  const time = (field: string) => parseTime(row[field], { zone, field });
-  const optionalTime = (field: string) => ((row[field] ?? '').trim() === '' ? null : time(field));
-  const started = time('start');
+  // In a repeated DST hour the absolute times decide the reading: the uniqueid's epoch for the
+  // start, and the start plus the durations for the answer and the end.
+  const onDst = dstObserver(ctx);
+  const time = (field: string, near: number | undefined) =>
+    parseTime(row[field], { zone, field, onDst, ...(near === undefined ? {} : { near }) });
+  const optionalTime = (field: string, near: number) => ((row[field] ?? '').trim() === '' ? null : time(field, near));
+  const epoch = /^(\d{9,10})\.\d+$/.exec((row.uniqueid ?? '').trim());
+  const started = time('start', epoch ? Number(epoch[1]) * 1000 : undefined);
   const total = parseDuration(row.duration, 'duration');
   const talk = parseDuration(row.billsec, 'billsec');
+  const endNear = started.toMillis() + total * 1000;
   const status = (row.disposition ?? '').trim();
   const app = (row.lastapp ?? '').trim();
   let disposition = dispositionOf(status);
@@ -114,8 +120,9 @@ function callOf(
     parent_call_id: parent,
     leg,
     started,
-    answered: disposition === 'answered' || disposition === 'voicemail' ? optionalTime('answer') : null,
-    ended: optionalTime('end'),
+    answered:
+      disposition === 'answered' || disposition === 'voicemail' ? optionalTime('answer', endNear - talk * 1000) : null,
+    ended: optionalTime('end', endNear),
     direction,
     caller: callerRaw,
     callee: calleeRaw,

@@ -74,8 +74,10 @@ export function callOfCdr(ctx: NormaliseContext, view: ReportView, started: Date
 
   const caller = phoneParts(field(view, 'callfrom'), ctx.config.country);
   const callee = phoneParts(field(view, 'callto'), ctx.config.country);
+  const identity = identityOf(view);
   return buildCall(ctx, {
-    ...identityOf(view),
+    call_id: identity.call_id,
+    parent_call_id: identity.parent_call_id,
     started,
     answered: talk > 0 ? plusSeconds(started, ring) : null,
     ended: plusSeconds(started, total),
